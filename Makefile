@@ -1,0 +1,35 @@
+# Everything a newcomer needs: `make demo` and `make test`. Each target sets up .venv itself.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+PYTEST_WORKERS ?= auto
+
+.PHONY: demo test test-full bench lint setup clean
+
+setup: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(INSTALLED)
+
+demo: $(INSTALLED)
+	$(VENV)/bin/pipedrive-sync demo
+
+test: $(INSTALLED)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) -q
+
+test-full: $(INSTALLED)
+	PIPEDRIVE_SYNC_FULL_TESTS=1 $(PY) -m pytest -n $(PYTEST_WORKERS) -q
+
+bench: $(INSTALLED)
+	$(PY) -m bench
+
+lint: $(INSTALLED)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache *.duckdb
