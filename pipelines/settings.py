@@ -1,0 +1,50 @@
+"""Where the sync finds its settings: explicit arguments first, then dlt config
+(`.dlt/config.toml`, `.dlt/secrets.toml`, `SOURCES__PIPEDRIVE__*` env vars), then the
+`PIPEDRIVE_API_TOKEN` shortcut."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import dlt
+
+from sources.pipedrive.client import resolve_base_url
+from sources.pipedrive.errors import ConfigurationError
+
+
+@dataclass(frozen=True)
+class Connection:
+    base_url: str
+    api_token: str | None
+    oauth_access_token: str | None
+
+    def __repr__(self) -> str:  # never show the token
+        return f"Connection(base_url={self.base_url!r})"
+
+
+def resolve_connection(
+    base_url: str | None = None,
+    api_token: str | None = None,
+    company_domain: str | None = None,
+    oauth_access_token: str | None = None,
+) -> Connection:
+    api_token = api_token or _config("api_token", secret=True) or os.environ.get("PIPEDRIVE_API_TOKEN")
+    oauth_access_token = oauth_access_token or _config("oauth_access_token", secret=True)
+    if not (api_token or oauth_access_token):
+        raise ConfigurationError(
+            "No Pipedrive API token: set sources.pipedrive.api_token in .dlt/secrets.toml, or export "
+            "PIPEDRIVE_API_TOKEN (or SOURCES__PIPEDRIVE__API_TOKEN)."
+        )
+    base_url = base_url or _config("base_url")
+    company_domain = company_domain or _config("company_domain")
+    return Connection(resolve_base_url(company_domain, base_url), api_token, oauth_access_token)
+
+
+def _config(name: str, secret: bool = False) -> str | None:
+    provider = dlt.secrets if secret else dlt.config
+    try:
+        value = provider.get(f"sources.pipedrive.{name}")
+    except Exception:  # an unreadable provider must not hide the other sources of settings
+        value = None
+    return str(value) if value else None

@@ -1,0 +1,144 @@
+"""Run one sync: Pipedrive -> dlt (Arrow/parquet) -> DuckDB, then the few fixes dlt cannot express
+(stale deal products, vanished ids). Tests, benchmarks and the CLI all come through `run_sync`."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import dlt
+from dlt.pipeline.exceptions import PipelineStepFailed
+
+from pipelines.settings import resolve_connection
+from pipelines.upstream_fixes import apply_upstream_fixes
+from sources.pipedrive.client import PipedriveClient, RetryPolicy
+from sources.pipedrive.context import SyncContext
+from sources.pipedrive.entities import ENTITY_BY_NAME
+from sources.pipedrive.errors import PipedriveError
+from sources.pipedrive.source import pipedrive_source
+
+DATASET = "pipedrive_raw"
+PRODUCED_BY = {"deal_products": "deals", "deal_snapshots": "deals"}
+
+
+@dataclass
+class SyncResult:
+    rows_per_table: dict[str, int]
+    requests: int
+    tokens: int
+    duration_s: float
+    complete: bool = True
+    message: str = ""
+    requests_per_endpoint: dict[str, int] = field(default_factory=dict)
+    marked_deleted: dict[str, int] = field(default_factory=dict)
+
+
+def default_pipelines_dir(duckdb_path: str | Path) -> Path:
+    """dlt's working state lives next to the database it describes (`.dlt/pipelines`)."""
+    return Path(duckdb_path).resolve().parent / ".dlt" / "pipelines"
+
+
+def pipeline_name_for(duckdb_path: str | Path) -> str:
+    return "pipedrive_" + re.sub(r"\W+", "_", Path(duckdb_path).stem)
+
+
+def open_pipeline(duckdb_path: str | Path, pipelines_dir: str | Path | None = None) -> dlt.Pipeline:
+    return dlt.pipeline(
+        pipeline_name=pipeline_name_for(duckdb_path),
+        pipelines_dir=str(pipelines_dir or default_pipelines_dir(duckdb_path)),
+        destination=dlt.destinations.duckdb(str(Path(duckdb_path).resolve())),
+        dataset_name=DATASET,
+    )
+
+
+def run_sync(
+    base_url: str | None = None,
+    api_token: str | None = None,
+    duckdb_path: str | Path = "pipedrive.duckdb",
+    resources: Iterable[str] | None = None,
+    full_refresh: bool = False,
+    pipelines_dir: str | Path | None = None,
+    *,
+    company_domain: str | None = None,
+    oauth_access_token: str | None = None,
+    since: datetime | None = None,
+    reconcile: bool = False,
+    v1_list_entities: Iterable[str] = (),
+    retry: RetryPolicy | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> SyncResult:
+    """Sync Pipedrive into DuckDB. Raises `PipedriveError` subclasses with a clear message on bad
+    settings or a rejected token; a spent daily budget returns `complete=False` with the message."""
+    started = time.monotonic()
+    connection = resolve_connection(base_url, api_token, company_domain, oauth_access_token)
+    client = PipedriveClient(
+        connection.base_url, connection.api_token, connection.oauth_access_token, retry=retry
+    )
+    context = SyncContext(
+        client,
+        v1_list_entities=frozenset(v1_list_entities),
+        since=since,
+        progress=progress or (lambda message: None),
+    )
+    run_started = datetime.now(timezone.utc)
+    pipelines_dir = Path(pipelines_dir or default_pipelines_dir(duckdb_path))
+    _forget_state_without_database(duckdb_path, pipelines_dir)
+    pipeline = open_pipeline(duckdb_path, pipelines_dir)
+    source = pipedrive_source(api_token=connection.api_token, context=context)
+    if resources:
+        source = source.with_resources(*_resource_names(resources))
+    try:
+        pipeline.run(source, loader_file_format="parquet", refresh="drop_sources" if full_refresh else None)
+    except PipelineStepFailed as failure:
+        cause = _pipedrive_cause(failure)
+        if cause is None:
+            raise
+        raise cause from None
+    finally:
+        client.close()
+    marked_deleted = {}
+    if context.report.stopped is None:
+        marked_deleted = apply_upstream_fixes(pipeline, context, run_started, reconcile)
+    usage = client.usage
+    stopped = context.report.stopped
+    return SyncResult(
+        rows_per_table=dict(context.report.rows),
+        requests=usage.total_requests,
+        tokens=usage.total_tokens,
+        duration_s=time.monotonic() - started,
+        complete=stopped is None,
+        message=str(stopped) if stopped else "",
+        requests_per_endpoint=dict(usage.requests),
+        marked_deleted=marked_deleted,
+    )
+
+
+def _resource_names(requested: Iterable[str]) -> list[str]:
+    names = []
+    for name in requested:
+        name = PRODUCED_BY.get(name.strip(), name.strip())
+        if name not in ENTITY_BY_NAME:
+            raise PipedriveError(f"Unknown resource {name!r}; known: {', '.join(ENTITY_BY_NAME)}")
+        names.append(name)
+    return list(dict.fromkeys(names))
+
+
+def _forget_state_without_database(duckdb_path, pipelines_dir: Path) -> None:
+    """Cursors describe a database: with the database gone, old cursors would skip data."""
+    if not Path(duckdb_path).exists():
+        shutil.rmtree(pipelines_dir / pipeline_name_for(duckdb_path), ignore_errors=True)
+
+
+def _pipedrive_cause(error: BaseException) -> PipedriveError | None:
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, PipedriveError):
+            return error
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return None

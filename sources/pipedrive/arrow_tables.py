@@ -1,0 +1,111 @@
+"""Turn parsed API records into Arrow tables with a stable schema (dlt's fast path: no per-row
+normalizer, parquet straight into DuckDB).
+
+Column types come from, in order: the entity's declared float columns, the types learned in earlier
+batches and runs (kept in dlt state), then the first non-null value. Nested values (objects,
+arrays) and every custom field are stored as JSON text, so new fields never change the schema.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+import orjson
+import pyarrow as pa
+
+log = logging.getLogger(__name__)
+
+CUSTOM_FIELD_KEY = re.compile(r"^[0-9a-f]{40}(_[a-z0-9_]+)?$")
+ARROW_TYPES = {"int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_(), "string": pa.string()}
+ARROW_TYPES["json"] = pa.string()
+EXTRACTED_AT_TYPE = pa.timestamp("us", tz="UTC")
+
+
+def gather_v1_custom_fields(record: dict) -> dict:
+    """v1 records carry custom fields as top-level hash keys (plus suffixed sub-keys such as
+    `_currency`); gather them into one flat `custom_fields` map as the raw layout asks."""
+    custom = {key: record[key] for key in record if CUSTOM_FIELD_KEY.match(key)}
+    if not custom and "custom_fields" in record:
+        return record
+    shaped = {key: value for key, value in record.items() if key not in custom}
+    shaped["custom_fields"] = custom
+    return shaped
+
+
+class TableBuilder:
+    """Builds Arrow tables for one entity; `learned_types` is a dict persisted in dlt state."""
+
+    def __init__(
+        self,
+        primary_key: str | None,
+        float_columns: Iterable[str] = (),
+        json_columns: Iterable[str] = ("custom_fields",),
+        learned_types: dict | None = None,
+    ) -> None:
+        self.primary_key = primary_key
+        self.types: dict[str, str] = learned_types if learned_types is not None else {}
+        for column in float_columns:
+            self.types.setdefault(column, "float64")
+        for column in json_columns:
+            self.types.setdefault(column, "json")
+
+    def build(self, records: list[dict], constants: Mapping[str, object], extracted_at: datetime) -> pa.Table:
+        columns = list(dict.fromkeys(key for record in records for key in record))
+        columns += [name for name in self.types if name not in columns and name not in constants]
+        fields, arrays = [], []
+        for name in columns:
+            values = [record.get(name) for record in records]
+            kind = self.types.get(name) or _infer_kind(values)
+            if kind is None:
+                continue  # only nulls and never seen typed: the column appears with its first value
+            kind, array = _to_array(name, values, kind)
+            self.types[name] = kind
+            fields.append(pa.field(name, array.type, nullable=name != self.primary_key))
+            arrays.append(array)
+        count = len(records)
+        for name, value in constants.items():
+            arrow_type = pa.bool_() if isinstance(value, bool) else pa.string()
+            fields.append(pa.field(name, arrow_type))
+            arrays.append(pa.array([value] * count, arrow_type))
+        fields.append(pa.field("_extracted_at", EXTRACTED_AT_TYPE))
+        arrays.append(pa.array([extracted_at] * count, EXTRACTED_AT_TYPE))
+        return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def _infer_kind(values: list) -> str | None:
+    kind = None
+    for value in values:
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            return "bool"
+        if isinstance(value, (dict, list)):
+            return "json"
+        if isinstance(value, str):
+            return "string"
+        if isinstance(value, float):
+            return "float64"
+        if isinstance(value, int):
+            kind = "int64"  # keep looking: a later float makes the column float64
+    return kind
+
+
+def _to_array(name: str, values: list, kind: str) -> tuple[str, pa.Array]:
+    if kind == "json":
+        return kind, pa.array([None if v is None else orjson.dumps(v).decode() for v in values], pa.string())
+    if kind == "string":
+        texts = [v if v is None or isinstance(v, str) else orjson.dumps(v).decode() for v in values]
+        return kind, pa.array(texts, pa.string())
+    if kind == "int64" and any(isinstance(v, float) and not v.is_integer() for v in values):
+        log.warning("column %s held integers and now a fraction; storing it as float64 from now on", name)
+        kind = "float64"
+    try:
+        return kind, pa.array(values, ARROW_TYPES[kind])
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
+        log.warning("column %s has mixed value types; storing them as JSON text", name)
+        return "json", pa.array(
+            [None if v is None else orjson.dumps(v).decode() for v in values], pa.string()
+        )

@@ -1,0 +1,52 @@
+"""What one sync run shares between its resources: the client, settings, and a report."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from sources.pipedrive.client import PipedriveClient
+from sources.pipedrive.errors import BudgetExhaustedError
+
+
+@dataclass
+class RunReport:
+    """Filled while resources extract; read by the pipeline after the load."""
+
+    rows: Counter = field(default_factory=Counter)
+    stopped: BudgetExhaustedError | None = None
+    # child table -> parent ids whose children were re-read this run (stale rows get removed)
+    refreshed_parents: dict[str, set] = field(default_factory=dict)
+    # entity -> every id seen upstream this run, for entities read whole (vanished ids = deleted)
+    complete_id_sets: dict[str, set] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add_rows(self, table: str, count: int) -> None:
+        with self._lock:
+            self.rows[table] += count
+
+    def add_refreshed_parents(self, child: str, ids) -> None:
+        with self._lock:
+            self.refreshed_parents.setdefault(child, set()).update(ids)
+
+
+@dataclass
+class SyncContext:
+    client: PipedriveClient
+    v1_list_entities: frozenset[str] = frozenset()
+    since: datetime | None = None  # overrides stored cursors when set
+    batch_rows: int = 5000  # rows per Arrow table handed to dlt
+    progress: Callable[[str], None] = lambda message: None
+    report: RunReport = field(default_factory=RunReport)
+    _last_stamp: datetime = field(default_factory=lambda: datetime.fromtimestamp(0, timezone.utc))
+    _stamp_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def extracted_at(self) -> datetime:
+        """A strictly increasing timestamp per batch: merge keeps the row extracted last."""
+        with self._stamp_lock:
+            now = datetime.now(timezone.utc)
+            self._last_stamp = max(now, self._last_stamp + timedelta(microseconds=1))
+            return self._last_stamp

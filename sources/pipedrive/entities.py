@@ -1,0 +1,171 @@
+"""THE declaration of every Pipedrive entity we sync: where it lives, which API version, how it is
+read incrementally, its key and child tables. Logic lives in `streams.py`; this file is data only.
+
+`read` says how a run limits what it reads:
+- "updated_since": the server filters by `updated_since` on `cursor_field` (inclusive).
+- "client_cutoff": no server filter; read newest first and stop at the cursor (offset APIs), or
+  for one-page endpoints read whole and keep rows at or after the cursor.
+- "whole": small lists, read completely every run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Stream:
+    """One list endpoint feeding an entity table."""
+
+    path: str
+    params: dict = field(default_factory=dict)
+    read: str = "updated_since"
+    archived: bool | None = None  # value of the `_archived` column for rows from this stream
+
+
+@dataclass(frozen=True)
+class Entity:
+    name: str
+    api: str  # "v2" | "v1": the API version the default streams use
+    streams: tuple[Stream, ...]
+    primary_key: str | None = "id"
+    cursor_field: str | None = "update_time"
+    write_disposition: str = "merge"
+    float_columns: tuple[str, ...] = ()
+    json_columns: tuple[str, ...] = ("custom_fields",)
+    # The deprecated v1 list endpoints, switched on per entity by the `v1_list_entities` setting.
+    v1_streams: tuple[Stream, ...] = ()
+    # Child table filled from this entity's changed ids (see CHILDREN).
+    children: tuple[str, ...] = ()
+    snapshots: bool = False  # append a `deal_snapshots` row per extracted record
+
+
+@dataclass(frozen=True)
+class Child:
+    """A table fetched in batches for the parent ids that changed in this run."""
+
+    name: str
+    path: str
+    ids_param: str
+    parent_key: str
+    batch_size: int = 100
+    params: dict = field(default_factory=dict)
+    float_columns: tuple[str, ...] = ()
+
+
+V2_ASC = {"sort_by": "update_time", "sort_direction": "asc"}
+V1_DESC = {"sort": "update_time DESC"}
+ALL_DEAL_STATUSES = {"status": "open,won,lost,deleted"}
+DEAL_NUMBERS = ("value", "probability", "arr", "mrr", "acv")
+
+ENTITIES: tuple[Entity, ...] = (
+    Entity(
+        "deals",
+        "v2",
+        (
+            Stream("/api/v2/deals", {**ALL_DEAL_STATUSES, **V2_ASC}, archived=False),
+            Stream("/api/v2/deals/archived", {**ALL_DEAL_STATUSES, **V2_ASC}, archived=True),
+        ),
+        float_columns=DEAL_NUMBERS,
+        v1_streams=(
+            Stream(
+                "/v1/deals", {"status": "all_not_deleted", **V1_DESC}, read="client_cutoff", archived=False
+            ),
+            Stream("/v1/deals", {"status": "deleted", **V1_DESC}, read="client_cutoff", archived=False),
+            Stream("/api/v2/deals/archived", {**ALL_DEAL_STATUSES, **V2_ASC}, archived=True),
+        ),
+        children=("deal_products",),
+        snapshots=True,
+    ),
+    Entity(
+        "persons",
+        "v2",
+        (Stream("/api/v2/persons", V2_ASC),),
+        v1_streams=(Stream("/v1/persons", V1_DESC, read="client_cutoff"),),
+    ),
+    Entity(
+        "organizations",
+        "v2",
+        (Stream("/api/v2/organizations", V2_ASC),),
+        v1_streams=(Stream("/v1/organizations", V1_DESC, read="client_cutoff"),),
+    ),
+    Entity(
+        "activities",
+        "v2",
+        (Stream("/api/v2/activities", V2_ASC),),
+        v1_streams=(Stream("/v1/activities", {"user_id": 0, **V1_DESC}, read="client_cutoff"),),
+    ),
+    Entity(
+        "products",
+        "v2",
+        (Stream("/api/v2/products", V2_ASC),),
+        v1_streams=(Stream("/v1/products", V1_DESC, read="client_cutoff"),),
+    ),
+    Entity(
+        "pipelines",
+        "v2",
+        (Stream("/api/v2/pipelines", read="whole"),),
+        cursor_field=None,
+        v1_streams=(Stream("/v1/pipelines", read="whole"),),
+    ),
+    Entity(
+        "stages",
+        "v2",
+        (Stream("/api/v2/stages", read="whole"),),
+        cursor_field=None,
+        v1_streams=(Stream("/v1/stages", read="whole"),),
+    ),
+    Entity("users", "v1", (Stream("/v1/users", read="client_cutoff"),), cursor_field="modified"),
+    Entity(
+        "leads",
+        "v1",
+        (
+            Stream("/v1/leads", V1_DESC, archived=False),
+            Stream("/v1/leads/archived", V1_DESC, read="client_cutoff", archived=True),
+        ),
+        json_columns=("custom_fields", "value", "label_ids"),
+    ),
+    Entity("notes", "v1", (Stream("/v1/notes", V1_DESC),)),
+    Entity("activity_types", "v1", (Stream("/v1/activityTypes", read="whole"),), cursor_field=None),
+    Entity("currencies", "v1", (Stream("/v1/currencies", read="whole"),), cursor_field=None),
+    Entity("lead_labels", "v1", (Stream("/v1/leadLabels", read="whole"),), cursor_field=None),
+    *(
+        Entity(
+            f"{kind}_fields",
+            "v2",
+            (Stream(f"/api/v2/{kind}Fields", read="whole"),),
+            primary_key=None,
+            cursor_field=None,
+            write_disposition="replace",
+            json_columns=("options", "subfields", "ui_visibility", "important_fields", "required_fields"),
+        )
+        for kind in ("deal", "person", "organization", "product", "activity")
+    ),
+)
+
+CHILDREN: dict[str, Child] = {
+    "deal_products": Child(
+        "deal_products",
+        "/api/v2/deals/products",
+        ids_param="deal_ids",
+        parent_key="deal_id",
+        params={"sort_by": "id"},
+        float_columns=("sum", "tax", "discount", "quantity", "item_price"),
+    ),
+}
+
+SNAPSHOT_TABLE = "deal_snapshots"
+SNAPSHOT_COLUMNS = (
+    "id",
+    "stage_id",
+    "pipeline_id",
+    "status",
+    "value",
+    "currency",
+    "update_time",
+    "is_deleted",
+    "_archived",
+    "_extracted_at",
+)
+
+ENTITY_BY_NAME = {entity.name: entity for entity in ENTITIES}

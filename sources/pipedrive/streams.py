@@ -1,0 +1,170 @@
+"""Read one entity's streams page by page into Arrow tables, moving its cursor safely.
+
+Cursor rules (why no update is ever missed):
+- The next run restarts from the cursor's second, inclusive: same-second updates are re-read and
+  merge on the primary key dedupes them.
+- Ascending keyset streams (v2) advance the cursor after every batch handed to dlt, so a stop
+  (spent budget) never moves it past unloaded rows. A record updated while we page gets an
+  `update_time` at or after everything read so far, so either we reach it later in this run or the
+  next run does (it is at or after the saved cursor).
+- Offset streams (v1) are read newest first: an update while paging moves a record to the front,
+  which only shifts already-read rows onto later pages (re-read, never skipped). Their cursor moves
+  only when the stream completes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timezone
+
+import dlt
+
+from sources.pipedrive.arrow_tables import TableBuilder, gather_v1_custom_fields
+from sources.pipedrive.context import SyncContext
+from sources.pipedrive.entities import CHILDREN, SNAPSHOT_COLUMNS, SNAPSHOT_TABLE, Child, Entity, Stream
+from sources.pipedrive.errors import BudgetExhaustedError
+from sources.pipedrive.pagination import iter_pages
+from sources.pipedrive.timestamps import parse_instant, to_rfc3339_second
+
+EPOCH = datetime.fromtimestamp(0, timezone.utc)
+KEEP_LAST_EXTRACTED = {"_extracted_at": {"dedup_sort": "desc"}}
+
+
+def stream_key(stream: Stream) -> str:
+    params = ",".join(f"{key}={value}" for key, value in sorted(stream.params.items()))
+    return f"{stream.path}?{params}"
+
+
+def api_of(path: str) -> str:
+    return "v2" if path.startswith("/api/v2/") else "v1"
+
+
+def active_streams(entity: Entity, context: SyncContext) -> tuple[Stream, ...]:
+    if entity.name in context.v1_list_entities and entity.v1_streams:
+        return entity.v1_streams
+    return entity.streams
+
+
+def read_entity(entity: Entity, context: SyncContext) -> Iterator[object]:
+    """The body of an entity's dlt resource. A spent budget ends it quietly (the pipeline then
+    loads what was read and reports the stop); every other error fails the run."""
+    state = dlt.current.resource_state()
+    try:
+        builder = TableBuilder(
+            entity.primary_key,
+            entity.float_columns,
+            entity.json_columns,
+            state.setdefault("column_types", {}),
+        )
+        yield from _finish_pending_children(entity, context, state)
+        complete = all(stream.read == "whole" for stream in active_streams(entity, context))
+        seen_ids: set | None = set() if complete and entity.primary_key else None
+        for stream in active_streams(entity, context):
+            yield from _read_stream(entity, stream, context, state, builder, seen_ids)
+        if seen_ids is not None:
+            context.report.complete_id_sets[entity.name] = seen_ids
+    except BudgetExhaustedError as stop:
+        context.report.stopped = stop
+        context.progress(f"{entity.name}: stopped, daily budget spent")
+
+
+def _read_stream(entity, stream, context, state, builder, seen_ids) -> Iterator[object]:
+    api = api_of(stream.path)
+    key = stream_key(stream)
+    cursors = state.setdefault("cursors", {})
+    stored = cursors.get(key)
+    start = context.since or (parse_instant(stored) if stored else None)
+    params = dict(stream.params)
+    if stream.read == "updated_since" and start is not None:
+        params["updated_since"] = to_rfc3339_second(start)
+    cutoff = start.replace(microsecond=0) if stream.read == "client_cutoff" and start is not None else None
+    ascending = params.get("sort_direction") == "asc"
+    constants = {"_source_api": api}
+    if stream.archived is not None:
+        constants["_archived"] = stream.archived
+    newest: datetime | None = None
+    buffer: list[dict] = []
+    for page in iter_pages(context.client, stream.path, params, api):
+        rows = [gather_v1_custom_fields(row) for row in page] if api == "v1" else page
+        reached_cutoff = False
+        if cutoff is not None and entity.cursor_field:
+            kept = [row for row in rows if _instant(row, entity.cursor_field) >= cutoff]
+            reached_cutoff = len(kept) < len(rows)
+            rows = kept
+        if seen_ids is not None:
+            seen_ids.update(row.get(entity.primary_key) for row in rows)
+        buffer.extend(rows)
+        if len(buffer) >= context.batch_rows:
+            newest = _latest(newest, buffer, entity.cursor_field)
+            yield from _emit(entity, buffer, constants, context, state, builder)
+            buffer = []
+            if ascending and newest is not None:
+                cursors[key] = newest.isoformat()
+        if reached_cutoff:
+            break
+    newest = _latest(newest, buffer, entity.cursor_field)
+    if buffer:
+        yield from _emit(entity, buffer, constants, context, state, builder)
+    if newest is not None and entity.cursor_field and stream.read != "whole":
+        cursors[key] = newest.isoformat()
+    context.progress(f"{entity.name}: {stream.path} done")
+
+
+def _emit(entity, rows, constants, context, state, builder) -> Iterator[object]:
+    table = builder.build(rows, constants, context.extracted_at())
+    context.report.add_rows(entity.name, table.num_rows)
+    yield table
+    if entity.snapshots:
+        snapshot = table.select([name for name in SNAPSHOT_COLUMNS if name in table.column_names])
+        context.report.add_rows(SNAPSHOT_TABLE, snapshot.num_rows)
+        yield dlt.mark.with_hints(
+            snapshot,
+            dlt.mark.make_hints(table_name=SNAPSHOT_TABLE, write_disposition="append"),
+            create_table_variant=True,
+        )
+    for child_name in entity.children:
+        pending = state.setdefault("pending_children", {}).setdefault(child_name, [])
+        pending.extend(table.column(entity.primary_key).to_pylist())
+        yield from _read_children(CHILDREN[child_name], context, state)
+
+
+def _finish_pending_children(entity, context, state) -> Iterator[object]:
+    """Children whose parents were loaded by a run that stopped early are fetched first."""
+    for child_name in entity.children:
+        if state.get("pending_children", {}).get(child_name):
+            yield from _read_children(CHILDREN[child_name], context, state)
+
+
+def _read_children(child: Child, context: SyncContext, state) -> Iterator[object]:
+    """Fetch children for pending parent ids, `batch_size` ids per request (no N+1). Ids leave the
+    pending list only after their rows were handed to dlt."""
+    pending: list = state["pending_children"][child.name]
+    builder = TableBuilder("id", child.float_columns, (), state.setdefault("child_column_types", {}))
+    hints = dlt.mark.make_hints(
+        table_name=child.name, write_disposition="merge", primary_key="id", columns=KEEP_LAST_EXTRACTED
+    )
+    while pending:
+        batch = list(dict.fromkeys(pending[: child.batch_size]))
+        params = dict(child.params, **{child.ids_param: ",".join(str(parent) for parent in batch)})
+        rows = [row for page in iter_pages(context.client, child.path, params, "v2") for row in page]
+        if rows:
+            table = builder.build(rows, {"_source_api": "v2"}, context.extracted_at())
+            context.report.add_rows(child.name, table.num_rows)
+            yield dlt.mark.with_hints(table, hints, create_table_variant=True)
+        context.report.add_refreshed_parents(child.name, batch)
+        del pending[: child.batch_size]
+
+
+def _instant(row: dict, field: str) -> datetime:
+    value = row.get(field)
+    return parse_instant(value) if value else EPOCH
+
+
+def _latest(current: datetime | None, rows: list[dict], field: str | None) -> datetime | None:
+    if not field:
+        return current
+    values = [row.get(field) for row in rows if row.get(field)]
+    if not values:
+        return current
+    newest = max(parse_instant(value) for value in values)
+    return newest if current is None or newest > current else current
