@@ -6,6 +6,7 @@ Uses the Debian server binaries (`scripts/install_postgres.sh` installs them). T
 
 from __future__ import annotations
 
+import getpass
 import glob
 import os
 import shutil
@@ -59,68 +60,30 @@ def throwaway_postgres() -> Iterator[PostgresServer]:
     if bin_dir is None:
         raise RuntimeError("PostgreSQL server binaries not found; run scripts/install_postgres.sh")
     workdir = Path(tempfile.mkdtemp(prefix="pipedrive-sync-pg-"))
-    data_dir, socket_dir = workdir / "data", workdir / "sock"
+    data_dir, socket_dir, password_file = workdir / "data", workdir / "sock", workdir / "password"
     socket_dir.mkdir()
-    user = SERVER_USER if os.geteuid() == 0 else _current_user()
-    if os.geteuid() == 0:
-        shutil.chown(workdir, SERVER_USER)
-        shutil.chown(socket_dir, SERVER_USER)
-    port = free_port()
-    password_file = workdir / "password"
     password_file.write_text(PASSWORD)
-    if os.geteuid() == 0:
-        shutil.chown(password_file, SERVER_USER)
-    quiet = {"check": True, "stdout": subprocess.DEVNULL, "stderr": subprocess.PIPE}
+    is_root = os.geteuid() == 0
+    if is_root:
+        for path in (workdir, socket_dir, password_file):
+            shutil.chown(path, SERVER_USER)
+    user = SERVER_USER if is_root else getpass.getuser()
+    port = free_port()
+
+    def run(tool: str, *args: str) -> None:
+        command = as_server_user([str(bin_dir / tool), *args])
+        env = {**os.environ, "PGPASSWORD": PASSWORD}
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+
+    server_options = f"-h 127.0.0.1 -p {port} -k {socket_dir} -F -c synchronous_commit=off"
     try:
-        subprocess.run(
-            as_server_user(
-                [str(bin_dir / "initdb"), "-D", str(data_dir), "-U", user, "-E", "UTF8"]
-                + ["-A", "scram-sha-256", f"--pwfile={password_file}"]
-            ),
-            **quiet,
-        )
-        options = (
-            f"-h 127.0.0.1 -p {port} -k {socket_dir} -F -c synchronous_commit=off -c full_page_writes=off"
-        )
-        subprocess.run(
-            as_server_user(
-                [
-                    str(bin_dir / "pg_ctl"),
-                    "-D",
-                    str(data_dir),
-                    "-o",
-                    options,
-                    "-l",
-                    str(workdir / "log"),
-                    "-w",
-                ]
-                + ["start"]
-            ),
-            **quiet,
-        )
+        run("initdb", "-D", str(data_dir), "-U", user, "-E", "UTF8", "-A", "scram-sha-256",
+            f"--pwfile={password_file}")  # fmt: skip
+        run("pg_ctl", "-D", str(data_dir), "-o", server_options, "-l", str(workdir / "log"), "-w", "start")
         try:
-            subprocess.run(
-                as_server_user(
-                    [str(bin_dir / "createdb"), "-h", str(socket_dir), "-p", str(port), "-U", user]
-                )
-                + [DATABASE],
-                **quiet,
-                env={**os.environ, "PGPASSWORD": PASSWORD},
-            )
+            run("createdb", "-h", str(socket_dir), "-p", str(port), "-U", user, DATABASE)
             yield PostgresServer("127.0.0.1", port, user, PASSWORD, DATABASE)
         finally:
-            subprocess.run(
-                as_server_user(
-                    [str(bin_dir / "pg_ctl"), "-D", str(data_dir), "-m", "immediate", "-w", "stop"]
-                ),
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
+            run("pg_ctl", "-D", str(data_dir), "-m", "immediate", "-w", "stop")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-
-
-def _current_user() -> str:
-    import getpass
-
-    return getpass.getuser()
