@@ -1,0 +1,49 @@
+-- one row per activity in pipedrive_raw.activities (deleted included), v1 and v2 rows alike
+create or replace view pipedrive_staging.activities as
+with expected_columns as (
+    select
+        null::varchar as id, null::varchar as subject, null::varchar as type, null::varchar as owner_id,
+        null::varchar as user_id, null::varchar as creator_user_id, null::varchar as created_by_user_id,
+        null::varchar as deal_id, null::varchar as lead_id, null::varchar as person_id, null::varchar as org_id,
+        null::varchar as due_date, null::varchar as due_time, null::varchar as duration, null::varchar as busy,
+        null::varchar as busy_flag, null::varchar as done, null::varchar as marked_as_done_time,
+        null::varchar as note, null::varchar as priority, null::varchar as add_time, null::varchar as update_time,
+        null::varchar as is_deleted, null::varchar as active_flag, null::varchar as custom_fields,
+        null::varchar as _source_api
+    where false
+),
+
+source as (
+    select * from expected_columns
+    union all by name
+    select * from pipedrive_raw.activities
+),
+
+renamed as (
+    select
+        id::bigint as id,
+        subject,
+        type,
+        pipedrive_staging.ref_id(coalesce(owner_id, user_id)) as owner_id,
+        pipedrive_staging.ref_id(coalesce(creator_user_id, created_by_user_id)) as creator_user_id,
+        pipedrive_staging.ref_id(deal_id) as deal_id,
+        lead_id,
+        pipedrive_staging.ref_id(person_id) as person_id,
+        pipedrive_staging.ref_id(org_id) as org_id,
+        try_cast(due_date as date) as due_date,
+        try_cast(nullif(due_time, '') as time) as due_time,
+        try_cast(nullif(duration, '') as time) as duration,
+        pipedrive_staging.flag(coalesce(busy, busy_flag)) as is_busy,
+        coalesce(pipedrive_staging.flag(done), false) as is_done,
+        pipedrive_staging.utc_timestamp(marked_as_done_time) as marked_as_done_time,
+        note,
+        try_cast(priority as integer) as priority,
+        pipedrive_staging.utc_timestamp(add_time) as add_time,
+        pipedrive_staging.utc_timestamp(update_time) as update_time,
+        coalesce(pipedrive_staging.flag(is_deleted), not pipedrive_staging.flag(active_flag), false) as is_deleted,
+        custom_fields,
+        _source_api
+    from source
+)
+
+select * from renamed

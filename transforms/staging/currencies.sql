@@ -1,0 +1,30 @@
+-- one row per currency in pipedrive_raw.currencies (API v1 only)
+create or replace view pipedrive_staging.currencies as
+with expected_columns as (
+    select
+        null::varchar as id, null::varchar as code, null::varchar as name, null::varchar as symbol,
+        null::varchar as decimal_points, null::varchar as is_custom_flag, null::varchar as active_flag,
+        null::varchar as _source_api
+    where false
+),
+
+source as (
+    select * from expected_columns
+    union all by name
+    select * from pipedrive_raw.currencies
+),
+
+renamed as (
+    select
+        id::bigint as id,
+        code,
+        name,
+        symbol,
+        try_cast(decimal_points as integer) as decimal_points,
+        pipedrive_staging.flag(is_custom_flag) as is_custom,
+        coalesce(pipedrive_staging.flag(active_flag), true) as is_active,
+        _source_api
+    from source
+)
+
+select * from renamed

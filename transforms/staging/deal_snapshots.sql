@@ -1,0 +1,32 @@
+-- one row per deal per sync run that extracted it (appended by the sync), for stage history
+create or replace view pipedrive_staging.deal_snapshots as
+with expected_columns as (
+    select
+        null::varchar as id, null::varchar as stage_id, null::varchar as pipeline_id, null::varchar as status,
+        null::varchar as value, null::varchar as currency, null::varchar as update_time,
+        null::varchar as is_deleted, null::varchar as _archived, null::varchar as _extracted_at
+    where false
+),
+
+source as (
+    select * from expected_columns
+    union all by name
+    select * from pipedrive_raw.deal_snapshots
+),
+
+renamed as (
+    select
+        id::bigint as deal_id,
+        pipedrive_staging.ref_id(stage_id) as stage_id,
+        pipedrive_staging.ref_id(pipeline_id) as pipeline_id,
+        nullif(status, 'deleted') as status,
+        try_cast(value as double) as value,
+        currency,
+        pipedrive_staging.utc_timestamp(update_time) as update_time,
+        coalesce(pipedrive_staging.flag(is_deleted), status = 'deleted', false) as is_deleted,
+        coalesce(pipedrive_staging.flag(_archived), false) as is_archived,
+        pipedrive_staging.utc_timestamp(_extracted_at) as extracted_at
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,65 @@
+-- one row per deal in pipedrive_raw.deals (deleted and archived included), v1 and v2 rows alike
+create or replace view pipedrive_staging.deals as
+with expected_columns as (
+    -- every column the view reads, so that a column missing from raw (all values null) reads as null
+    select
+        null::varchar as id, null::varchar as title, null::varchar as owner_id, null::varchar as user_id,
+        null::varchar as creator_user_id, null::varchar as person_id, null::varchar as org_id,
+        null::varchar as pipeline_id, null::varchar as stage_id, null::varchar as value,
+        null::varchar as currency, null::varchar as status, null::varchar as probability,
+        null::varchar as lost_reason, null::varchar as visible_to, null::varchar as label_ids,
+        null::varchar as label, null::varchar as origin, null::varchar as channel,
+        null::varchar as source_lead_id, null::varchar as expected_close_date,
+        null::varchar as add_time, null::varchar as update_time, null::varchar as stage_change_time,
+        null::varchar as close_time, null::varchar as won_time, null::varchar as lost_time,
+        null::varchar as arr, null::varchar as mrr, null::varchar as acv,
+        null::varchar as is_deleted, null::varchar as deleted, null::varchar as is_archived,
+        null::varchar as _archived, null::varchar as custom_fields, null::varchar as _source_api
+    where false
+),
+
+source as (
+    select * from expected_columns
+    union all by name
+    select * from pipedrive_raw.deals
+),
+
+renamed as (
+    select
+        id::bigint as id,
+        title,
+        pipedrive_staging.ref_id(coalesce(owner_id, user_id)) as owner_id,
+        pipedrive_staging.ref_id(creator_user_id) as creator_user_id,
+        pipedrive_staging.ref_id(person_id) as person_id,
+        pipedrive_staging.ref_id(org_id) as org_id,
+        pipedrive_staging.ref_id(pipeline_id) as pipeline_id,
+        pipedrive_staging.ref_id(stage_id) as stage_id,
+        try_cast(value as double) as value,
+        currency,
+        -- v1 reports a deleted deal as status 'deleted'; v2 keeps the status and sets is_deleted
+        nullif(status, 'deleted') as status,
+        try_cast(probability as double) as probability,
+        lost_reason,
+        try_cast(visible_to as integer) as visible_to,
+        pipedrive_staging.id_list(coalesce(label_ids, label)) as label_ids,
+        origin,
+        try_cast(channel as bigint) as channel,
+        source_lead_id,
+        try_cast(expected_close_date as date) as expected_close_date,
+        pipedrive_staging.utc_timestamp(add_time) as add_time,
+        pipedrive_staging.utc_timestamp(update_time) as update_time,
+        pipedrive_staging.utc_timestamp(stage_change_time) as stage_change_time,
+        pipedrive_staging.utc_timestamp(close_time) as close_time,
+        pipedrive_staging.utc_timestamp(won_time) as won_time,
+        pipedrive_staging.utc_timestamp(lost_time) as lost_time,
+        try_cast(arr as double) as arr,
+        try_cast(mrr as double) as mrr,
+        try_cast(acv as double) as acv,
+        coalesce(pipedrive_staging.flag(coalesce(is_deleted, deleted)), status = 'deleted', false) as is_deleted,
+        coalesce(pipedrive_staging.flag(coalesce(_archived, is_archived)), false) as is_archived,
+        custom_fields,
+        _source_api
+    from source
+)
+
+select * from renamed

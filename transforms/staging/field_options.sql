@@ -1,0 +1,17 @@
+-- one row per option of an enum or set field (option ids are unique within a field)
+create or replace view pipedrive_staging.field_options as
+with option_lists as (
+    select
+        field_entity,
+        field_code,
+        unnest(from_json(options, '[{"id": "BIGINT", "label": "VARCHAR"}]')) as option
+    from pipedrive_staging.field_definitions
+    where field_type in ('enum', 'set') and options is not null
+)
+
+select
+    field_entity,
+    field_code,
+    option.id as option_id,
+    option.label as option_label
+from option_lists

@@ -1,0 +1,27 @@
+-- one row per lead label in pipedrive_raw.lead_labels (API v1 only)
+create or replace view pipedrive_staging.lead_labels as
+with expected_columns as (
+    select
+        null::varchar as id, null::varchar as name, null::varchar as color, null::varchar as add_time,
+        null::varchar as update_time, null::varchar as _source_api
+    where false
+),
+
+source as (
+    select * from expected_columns
+    union all by name
+    select * from pipedrive_raw.lead_labels
+),
+
+renamed as (
+    select
+        id::varchar as id,
+        name,
+        color,
+        pipedrive_staging.utc_timestamp(add_time) as add_time,
+        pipedrive_staging.utc_timestamp(update_time) as update_time,
+        _source_api
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,39 @@
+-- one row per organization in pipedrive_raw.organizations (deleted included), v1 and v2 rows alike
+create or replace view pipedrive_staging.organizations as
+with expected_columns as (
+    select
+        null::varchar as id, null::varchar as name, null::varchar as owner_id, null::varchar as address,
+        null::varchar as address_formatted_address, null::varchar as label_ids, null::varchar as visible_to,
+        null::varchar as add_time, null::varchar as update_time, null::varchar as is_deleted,
+        null::varchar as active_flag, null::varchar as custom_fields, null::varchar as _source_api
+    where false
+),
+
+source as (
+    select * from expected_columns
+    union all by name
+    select * from pipedrive_raw.organizations
+),
+
+renamed as (
+    select
+        id::bigint as id,
+        name,
+        pipedrive_staging.ref_id(owner_id) as owner_id,
+        -- v2: an address object; v1: the typed text plus flat address_* keys
+        case
+            when starts_with(ltrim(address), '{')
+                then coalesce(address ->> 'formatted_address', address ->> 'value')
+            else coalesce(address_formatted_address, address)
+        end as address,
+        pipedrive_staging.id_list(label_ids) as label_ids,
+        try_cast(visible_to as integer) as visible_to,
+        pipedrive_staging.utc_timestamp(add_time) as add_time,
+        pipedrive_staging.utc_timestamp(update_time) as update_time,
+        coalesce(pipedrive_staging.flag(is_deleted), not pipedrive_staging.flag(active_flag), false) as is_deleted,
+        custom_fields,
+        _source_api
+    from source
+)
+
+select * from renamed

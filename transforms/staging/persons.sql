@@ -1,0 +1,45 @@
+-- one row per person in pipedrive_raw.persons (deleted included), v1 and v2 rows alike
+create or replace view pipedrive_staging.persons as
+with expected_columns as (
+    select
+        null::varchar as id, null::varchar as name, null::varchar as first_name, null::varchar as last_name,
+        null::varchar as owner_id, null::varchar as org_id, null::varchar as emails, null::varchar as email,
+        null::varchar as phones, null::varchar as phone, null::varchar as label_ids,
+        null::varchar as visible_to, null::varchar as job_title, null::varchar as birthday,
+        null::varchar as add_time, null::varchar as update_time, null::varchar as is_deleted,
+        null::varchar as active_flag, null::varchar as custom_fields, null::varchar as _source_api
+    where false
+),
+
+source as (
+    select * from expected_columns
+    union all by name
+    select * from pipedrive_raw.persons
+),
+
+renamed as (
+    select
+        id::bigint as id,
+        name,
+        first_name,
+        last_name,
+        pipedrive_staging.ref_id(owner_id) as owner_id,
+        pipedrive_staging.ref_id(org_id) as org_id,
+        -- v2 `emails`, v1 `email`: both a JSON list of {label, value, primary}
+        coalesce(emails, email) as emails,
+        coalesce(phones, phone) as phones,
+        json_extract_string(coalesce(emails, email), '$[0].value') as primary_email,
+        json_extract_string(coalesce(phones, phone), '$[0].value') as primary_phone,
+        pipedrive_staging.id_list(label_ids) as label_ids,
+        try_cast(visible_to as integer) as visible_to,
+        job_title,
+        try_cast(birthday as date) as birthday,
+        pipedrive_staging.utc_timestamp(add_time) as add_time,
+        pipedrive_staging.utc_timestamp(update_time) as update_time,
+        coalesce(pipedrive_staging.flag(is_deleted), not pipedrive_staging.flag(active_flag), false) as is_deleted,
+        custom_fields,
+        _source_api
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,42 @@
+-- one row per product in pipedrive_raw.products (deleted included), v1 and v2 rows alike
+create or replace view pipedrive_staging.products as
+with expected_columns as (
+    select
+        null::varchar as id, null::varchar as name, null::varchar as code, null::varchar as description,
+        null::varchar as unit, null::varchar as tax, null::varchar as category, null::varchar as owner_id,
+        null::varchar as is_linkable, null::varchar as selectable, null::varchar as visible_to,
+        null::varchar as prices, null::varchar as billing_frequency, null::varchar as add_time,
+        null::varchar as update_time, null::varchar as is_deleted, null::varchar as active_flag,
+        null::varchar as custom_fields, null::varchar as _source_api
+    where false
+),
+
+source as (
+    select * from expected_columns
+    union all by name
+    select * from pipedrive_raw.products
+),
+
+renamed as (
+    select
+        id::bigint as id,
+        name,
+        code,
+        description,
+        unit,
+        try_cast(tax as double) as tax,
+        category,
+        pipedrive_staging.ref_id(owner_id) as owner_id,
+        pipedrive_staging.flag(coalesce(is_linkable, selectable)) as is_linkable,
+        try_cast(visible_to as integer) as visible_to,
+        prices,
+        billing_frequency,
+        pipedrive_staging.utc_timestamp(add_time) as add_time,
+        pipedrive_staging.utc_timestamp(update_time) as update_time,
+        coalesce(pipedrive_staging.flag(is_deleted), not pipedrive_staging.flag(active_flag), false) as is_deleted,
+        custom_fields,
+        _source_api
+    from source
+)
+
+select * from renamed
