@@ -1,0 +1,218 @@
+"""The Python control API: start a simulator in-process, mutate it, read the ground truth.
+
+with Simulator.start(seed=1, counts={"deals": 1000}) as sim:
+    requests.get(f"{sim.base_url}/api/v2/deals", headers={"x-api-token": sim.token})
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import threading
+from collections.abc import Callable
+
+import orjson
+
+from simulator import api_v2, field_ops, records
+from simulator.clock import DEFAULT_START, SimClock
+from simulator.faults import FaultConfig, Faults
+from simulator.generate import generate
+from simulator.ratelimit import RateLimiter
+from simulator.routing import Router
+from simulator.server import RequestInfo, SimulatorServer
+from simulator.store import Store
+
+DEFAULT_TOKEN = "sim-api-token"
+
+
+def build_router(store: Store) -> Router:
+    """v2 routes, plus the v1 routes and converters that `simulator.v1` provides."""
+    router = Router()
+    api_v2.register(router)
+    try:
+        v1 = importlib.import_module("simulator.v1")
+    except ModuleNotFoundError as missing:
+        if missing.name != "simulator.v1":
+            raise
+        return router
+    v1.register(router)
+    v1.install_converters(store)
+    return router
+
+
+class Simulator:
+    def __init__(
+        self,
+        seed: int = 1,
+        counts: dict[str, int] | None = None,
+        token: str = DEFAULT_TOKEN,
+        plan: str | None = None,
+        latency_ms: float = 0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        start_time: int = DEFAULT_START,
+        follow_real_time: bool = False,
+        seats: int = 1,
+        daily_budget: int | None = None,
+        penalty_limit: int = 10,
+        burst_limit: int | None = None,
+    ) -> None:
+        self.token = token
+        self.clock = SimClock(start_time, follow_real_time)
+        self.store = Store(self.clock, seed)
+        generate(self.store, counts)
+        self.limiter = RateLimiter(plan, self.clock, seats, daily_budget, penalty_limit, burst_limit)
+        self.faults = Faults(FaultConfig(latency_ms=latency_ms))
+        self.server = SimulatorServer(
+            (host, port), self.store, build_router(self.store), {token: "token-1"}, self.limiter, self.faults
+        )
+        self._thread: threading.Thread | None = None
+
+    # ---- lifecycle -----------------------------------------------------------------------
+
+    @classmethod
+    def start(cls, **kwargs) -> Simulator:
+        """Generate the data and serve it on a free port in a background thread."""
+        sim = cls(**kwargs)
+        sim._thread = threading.Thread(
+            target=sim.server.serve_forever, name="pipedrive-simulator", daemon=True
+        )
+        sim._thread.start()
+        return sim
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread (the CLI), until `stop()` from another thread or a signal."""
+        self.server.serve_forever()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        if self._thread:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> Simulator:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def seed(self) -> int:
+        return self.store.seed
+
+    # ---- clock ---------------------------------------------------------------------------
+
+    def now(self) -> int:
+        return self.clock.now()
+
+    def advance(self, seconds: int) -> int:
+        """Move the clock; soft-deleted records older than 30 days are purged on the way."""
+        now = self.clock.advance(seconds)
+        self.purge()
+        return now
+
+    # ---- records -------------------------------------------------------------------------
+
+    def create(self, entity: str, data: dict) -> dict:
+        return copy.deepcopy(records.create(self.store, entity, data))
+
+    def update(self, entity: str, record_id, changes: dict) -> dict:
+        return copy.deepcopy(records.update(self.store, entity, record_id, changes))
+
+    def delete(self, entity: str, record_id) -> None:
+        self.store.soft_delete(entity, record_id)
+
+    def archive(self, entity: str, record_id, archived: bool = True) -> dict:
+        if entity not in ("deals", "leads"):
+            raise ValueError("only deals and leads can be archived")
+        with self.store.lock:
+            record = copy.deepcopy(self.store.get(entity, record_id))
+            record["is_archived"] = archived
+            return copy.deepcopy(self.store.replace(entity, record))
+
+    def purge(self) -> int:
+        with self.store.lock:
+            return self.store.purge()
+
+    def get(self, entity: str, record_id) -> dict:
+        with self.store.lock:
+            return copy.deepcopy(self.store.get(entity, record_id))
+
+    def truth(self, entity: str, version: str = "v2", include_deleted: bool = True) -> list[dict]:
+        """Every record (by id) exactly as the API serves it; v1 via the converters of `simulator.v1`."""
+        with self.store.lock:
+            table = self.store.table(entity)
+            rows = [table.rows[record_id] for record_id in table.by_id]
+            if not include_deleted:
+                rows = [row for row in rows if not row.get("is_deleted")]
+            if version == "v1" and table.spec.shape == "v2":
+                convert = self.store.v1_converters.get(entity)
+                if convert is None:
+                    raise ValueError(f"no v1 converter registered for {entity}")
+                rows = [convert(self.store, row) for row in rows]
+            return orjson.loads(orjson.dumps(rows))
+
+    def count(self, entity: str) -> int:
+        return len(self.store.table(entity))
+
+    # ---- fields --------------------------------------------------------------------------
+
+    def fields(self, field_entity: str) -> list[dict]:
+        with self.store.lock:
+            return self.store.field_registry(field_entity).snapshot()
+
+    def add_field(
+        self, field_entity: str, name: str, field_type: str, options=None, description: str = ""
+    ) -> dict:
+        return copy.deepcopy(
+            field_ops.add_field(self.store, field_entity, name, field_type, options, description)
+        )
+
+    def rename_field(self, field_entity: str, field_code: str, new_name: str) -> dict:
+        return copy.deepcopy(
+            field_ops.update_field(self.store, field_entity, field_code, {"field_name": new_name})
+        )
+
+    def delete_field(self, field_entity: str, field_code: str) -> None:
+        field_ops.delete_field(self.store, field_entity, field_code)
+
+    def add_options(self, field_entity: str, field_code: str, labels: list[str]) -> list[dict]:
+        return field_ops.add_options(
+            self.store, field_entity, field_code, [{"label": label} for label in labels]
+        )
+
+    def rename_option(self, field_entity: str, field_code: str, option_id: int, label: str) -> None:
+        field_ops.rename_options(self.store, field_entity, field_code, [{"id": option_id, "label": label}])
+
+    def delete_option(self, field_entity: str, field_code: str, option_id: int) -> None:
+        field_ops.delete_options(self.store, field_entity, field_code, [{"id": option_id}])
+
+    # ---- faults, stats, hooks ------------------------------------------------------------
+
+    def set_faults(self, **settings) -> FaultConfig:
+        """e.g. `set_faults(error_rate=0.1, reset_rate=0.05, seed=7)`; `set_faults()` turns them off."""
+        if not settings:
+            self.faults.configure(FaultConfig())
+            return self.faults.config
+        return self.faults.update(**settings)
+
+    @property
+    def stats(self) -> dict:
+        """{"requests", "tokens", "endpoints": {"GET /api/v2/deals": {"requests", "tokens", "statuses"}}}"""
+        return self.server.stats.snapshot()
+
+    def reset_stats(self) -> None:
+        self.server.stats.reset()
+
+    def daily_tokens_remaining(self) -> int:
+        return self.limiter.daily_remaining()
+
+    def on_request(self, hook: Callable[[RequestInfo], None]) -> Callable[[], None]:
+        """Call `hook(info)` before each admitted request; returns a function that removes the hook."""
+        self.server.hooks.append(hook)
+        return lambda: self.server.hooks.remove(hook)
