@@ -7,7 +7,7 @@
 from simulator.v1.endpoints import v1_record
 from simulator.v1.routes import register
 
-V1_ENTITIES = ("deals", "persons", "organizations", "activities", "products", "leads")
+V1_ENTITIES = ("deals", "persons", "organizations", "activities", "products", "pipelines", "stages")
 
 
 def install_converters(store) -> None:

@@ -10,6 +10,7 @@ endpoint lost everything older without an error, and the simulator reproduces ex
 from __future__ import annotations
 
 import heapq
+from collections.abc import Iterator
 from datetime import datetime, timezone
 
 from simulator.errors import bad_request
@@ -86,9 +87,7 @@ def recents(store: Store, query) -> dict:
             entity = RECENT_ITEMS[item]
             if entity is None:
                 continue
-            table = store.table(entity)
-            changed = table.by_update.irange((since, MAX_KEY), inclusive=(False, True))
-            streams.append(((ts, order, record_id, item, entity) for ts, record_id in changed))
+            streams.append(_changes(store, item, entity, order, since))
         changes = list(heapq.merge(*streams))
         chunk, more = page.slice(changes)
         related = related_from_store(store)
@@ -108,6 +107,12 @@ def recents(store: Store, query) -> dict:
             "pagination": pagination,
         },
     }
+
+
+def _changes(store: Store, item: str, entity: str, order: int, since: int) -> Iterator[tuple]:
+    """(update_ts, item order, id, item, entity) for records changed strictly after `since`."""
+    changed = store.table(entity).by_update.irange((since, MAX_KEY), inclusive=(False, True))
+    return ((ts, order, record_id, item, entity) for ts, record_id in changed)
 
 
 def _item_data(store: Store, related: Related, item: str, entity: str, record_id) -> dict:
