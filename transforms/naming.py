@@ -65,8 +65,9 @@ class Assignment:
 @lru_cache(maxsize=1)
 def reserved_words() -> frozenset[str]:
     """DuckDB's reserved keywords: a column named like one would need quoting in every query."""
-    rows = duckdb.sql("select keyword_name from duckdb_keywords() where keyword_category = 'reserved'")
-    return frozenset(row[0] for row in rows.fetchall())
+    with duckdb.connect() as con:
+        rows = con.execute("select keyword_name from duckdb_keywords() where keyword_category = 'reserved'")
+        return frozenset(row[0] for row in rows.fetchall())
 
 
 def snake_case(name: str) -> str:
