@@ -97,6 +97,9 @@ class SimulatorServer(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes: with Nagle on, each keep-alive response waits
+    # for the client's delayed ACK (~40 ms a request on loopback).
+    disable_nagle_algorithm = True
     server: SimulatorServer
     server_version = "pipedrive-simulator"
     sys_version = ""
