@@ -24,18 +24,10 @@ def readable_values(field: dict, column: str, value) -> dict:
         return {f"{column}_start": as_date(value.get("value")), f"{column}_end": as_date(value.get("until"))}
     if kind in ("time", "timerange"):
         value = value or {}
-        times = (
-            {column: as_time(value.get("value"))}
-            if kind == "time"
-            else {
-                f"{column}_start": as_time(value.get("value")),
-                f"{column}_end": as_time(value.get("until")),
-            }
-        )
-        return times | {
-            f"{column}_timezone_id": value.get("timezone_id"),
-            f"{column}_timezone": value.get("timezone_name"),
-        }
+        start, end = as_time(value.get("value")), as_time(value.get("until"))
+        times = {column: start} if kind == "time" else {f"{column}_start": start, f"{column}_end": end}
+        timezone_id, timezone_name = value.get("timezone_id"), value.get("timezone_name")
+        return times | {f"{column}_timezone_id": timezone_id, f"{column}_timezone": timezone_name}
     if kind == "address":
         value = value or {}
         parts = {f"{column}_{part}": value.get(part) for part in ADDRESS_PARTS}

@@ -73,16 +73,13 @@ def test_every_custom_field_is_a_readable_column_with_the_true_value(sim, built,
         row = view[record["id"]]
         for field in fields:
             value = (record.get("custom_fields") or {}).get(field["field_code"])
-            expected_columns = readable_values(
-                field, expected_column(field, fields, FIELD_ENTITY[entity]), value
-            )
+            base_column = expected_column(field, fields, FIELD_ENTITY[entity])
+            expected_columns = readable_values(field, base_column, value)
             if entity == "leads" and field["field_type"] in ("time", "timerange"):
-                # v1 (the only API for leads) sends the timezone id but not its name
-                expected_columns[expected_column(field, fields, FIELD_ENTITY[entity]) + "_timezone"] = None
+                expected_columns[base_column + "_timezone"] = None  # v1, leads' only API, sends no timezone name
             for column, expected in expected_columns.items():
-                assert row[column] == (pytest.approx(expected) if isinstance(expected, float) else expected), (
-                    entity, record["id"], field["field_name"], column
-                )  # fmt: skip
+                expected = pytest.approx(expected) if isinstance(expected, float) else expected
+                assert row[column] == expected, (entity, record["id"], field["field_name"], column)
                 checked += value is not None
     assert checked > len(truth)  # real values, not only nulls, were compared
     assert not any(len(column) == 40 for column in next(iter(view.values())))  # no hash columns
