@@ -1,21 +1,142 @@
-"""Sync commands: run, status, demo. Filled in by the sync issue."""
+"""Sync commands: run, status, demo. `pipelines/cli.py` only assembles them."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
 
 import click
 
+from sources.pipedrive.errors import PipedriveError
+
+EXIT_FAILED = 1
+EXIT_BUDGET_SPENT = 2
+
+
+def progress_printer(started: float):
+    def show(message: str) -> None:
+        click.echo(f"[{time.monotonic() - started:7.1f}s] {message}", err=True)
+
+    return show
+
+
+def print_summary(result) -> None:
+    click.echo("Rows loaded per table:")
+    for table, rows in sorted(result.rows_per_table.items()):
+        click.echo(f"  {table:<22} {rows:>10,}")
+    for table, count in sorted(result.marked_deleted.items()):
+        click.echo(f"  {table:<22} {count:>10,} flagged is_deleted (gone upstream)")
+    rate = sum(result.rows_per_table.values()) / result.duration_s if result.duration_s else 0
+    click.echo(
+        f"Requests: {result.requests:,}  tokens: {result.tokens:,}  duration: {result.duration_s:.1f}s "
+        f"({rate:,.0f} rows/s)"
+    )
+
 
 @click.command()
-def demo() -> None:
-    """Start a local Pipedrive simulator and show that it serves data.
+@click.option(
+    "--full-refresh", is_flag=True, help="Drop the synced tables and cursors, then read everything."
+)
+@click.option("--resources", help="Comma-separated entities to sync (default: all), e.g. deals,persons.")
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]),
+    help="Read changes since this UTC date instead of the stored cursors.",
+)
+@click.option("--base-url", help="API address, e.g. https://acme.pipedrive.com (default: config).")
+@click.option("--duckdb", "duckdb_path", default="pipedrive.duckdb", show_default=True, help="DuckDB file.")
+@click.option("--reconcile", is_flag=True, help="Also list ids upstream and flag hard-deleted rows.")
+@click.option(
+    "--v1-list", "v1_list", help="Entities to read via the deprecated v1 list endpoints, e.g. deals."
+)
+@click.option(
+    "--pipelines-dir", type=click.Path(), help="Where dlt keeps its state (default: next to the file)."
+)
+def run(full_refresh, resources, since, base_url, duckdb_path, reconcile, v1_list, pipelines_dir) -> None:
+    """Sync Pipedrive into DuckDB (incremental after the first run).
+
+    The token comes from .dlt/secrets.toml (sources.pipedrive.api_token) or PIPEDRIVE_API_TOKEN.
+
+    \b
+    Example:
+      PIPEDRIVE_API_TOKEN=... pipedrive-sync run --base-url https://acme.pipedrive.com
+      pipedrive-sync run --resources deals,persons --reconcile
+    """
+    from datetime import timezone
+
+    from pipelines.sync import run_sync
+
+    started = time.monotonic()
+    try:
+        result = run_sync(
+            base_url=base_url,
+            duckdb_path=duckdb_path,
+            resources=resources.split(",") if resources else None,
+            full_refresh=full_refresh,
+            pipelines_dir=pipelines_dir,
+            since=since.replace(tzinfo=timezone.utc) if since else None,
+            reconcile=reconcile,
+            v1_list_entities=v1_list.split(",") if v1_list else (),
+            progress=progress_printer(started),
+        )
+    except PipedriveError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(EXIT_FAILED)
+    print_summary(result)
+    if not result.complete:
+        click.echo(result.message, err=True)
+        sys.exit(EXIT_BUDGET_SPENT)
+
+
+@click.command()
+@click.option("--duckdb", "duckdb_path", default="pipedrive.duckdb", show_default=True, help="DuckDB file.")
+@click.option(
+    "--pipelines-dir", type=click.Path(), help="Where dlt keeps its state (default: next to the file)."
+)
+def status(duckdb_path, pipelines_dir) -> None:
+    """Show the last runs, row counts per table, cursor positions and freshness.
+
+    \b
+    Example:
+      pipedrive-sync status --duckdb pipedrive.duckdb
+    """
+    from pipelines.status import read_status
+
+    if not Path(duckdb_path).exists():
+        click.echo(f"No database at {duckdb_path}; run `pipedrive-sync run` first.", err=True)
+        sys.exit(EXIT_FAILED)
+    report = read_status(duckdb_path, pipelines_dir)
+    click.echo("Last loads:")
+    for load_id, load_status, inserted_at in report["loads"]:
+        click.echo(f"  {inserted_at:%Y-%m-%d %H:%M:%S}  load {load_id}  status {load_status}")
+    click.echo("Tables (rows, last extracted):")
+    for table in report["tables"]:
+        last = f"{table.last_extracted_at:%Y-%m-%d %H:%M:%S}" if table.last_extracted_at else "-"
+        click.echo(f"  {table.name:<22} {table.rows:>10,}  {last}")
+    click.echo("Cursors (next run reads from these, inclusive):")
+    for stream, cursor in report["cursors"].items():
+        click.echo(f"  {stream}: {cursor}")
+
+
+@click.command()
+@click.option("--duckdb", "duckdb_path", default="pipedrive.duckdb", show_default=True, help="DuckDB file.")
+@click.option("--deals", default=3000, show_default=True, help="Deals in the simulated account.")
+def demo(duckdb_path, deals) -> None:
+    """Everything end to end against a local simulator: full sync, changes, incremental sync,
+    transforms. Overwrites the demo database.
 
     \b
     Example:
       pipedrive-sync demo
+      duckdb pipedrive.duckdb "select * from pipedrive.deals limit 5"
     """
-    from simulator.control import Simulator
+    from pipelines.demo import run_demo
 
-    with Simulator.start(seed=1) as sim:
-        click.echo(f"Simulator serving at {sim.base_url}")
+    sys.exit(run_demo(duckdb_path, deals, echo=click.echo, progress=progress_printer(time.monotonic())))
 
 
 def register_pipeline_commands(group: click.Group) -> None:
+    group.add_command(run)
+    group.add_command(status)
     group.add_command(demo)

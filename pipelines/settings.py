@@ -41,6 +41,22 @@ def resolve_connection(
     return Connection(resolve_base_url(company_domain, base_url), api_token, oauth_access_token)
 
 
+def resolve_v1_list_entities(explicit) -> frozenset[str]:
+    """Entities to read through the deprecated v1 list endpoints (`sources.pipedrive.v1_list_entities`,
+    a list or a comma-separated string)."""
+    value = explicit if explicit else _config_value("v1_list_entities")
+    if isinstance(value, str):
+        value = value.split(",")
+    return frozenset(name.strip() for name in value or () if name and name.strip())
+
+
+def _config_value(name: str):
+    try:
+        return dlt.config.get(f"sources.pipedrive.{name}")
+    except Exception:  # unreadable config: fall back to the default
+        return None
+
+
 def _config(name: str, secret: bool = False) -> str | None:
     provider = dlt.secrets if secret else dlt.config
     try:

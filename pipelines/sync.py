@@ -14,15 +14,16 @@ from pathlib import Path
 import dlt
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from pipelines.settings import resolve_connection
+from pipelines.settings import resolve_connection, resolve_v1_list_entities
 from pipelines.upstream_fixes import apply_upstream_fixes
 from sources.pipedrive.client import PipedriveClient, RetryPolicy
 from sources.pipedrive.context import SyncContext
 from sources.pipedrive.entities import ENTITY_BY_NAME
-from sources.pipedrive.errors import PipedriveError
+from sources.pipedrive.errors import BudgetExhaustedError, PipedriveError
 from sources.pipedrive.source import pipedrive_source
 
 DATASET = "pipedrive_raw"
+CONNECTION_CHECK_PATH = "/v1/users/me"
 PRODUCED_BY = {"deal_products": "deals", "deal_snapshots": "deals"}
 
 
@@ -81,15 +82,27 @@ def run_sync(
     )
     context = SyncContext(
         client,
-        v1_list_entities=frozenset(v1_list_entities),
+        v1_list_entities=resolve_v1_list_entities(v1_list_entities),
         since=since,
         progress=progress or (lambda message: None),
     )
+    try:
+        return _sync(client, context, duckdb_path, pipelines_dir, resources, full_refresh, reconcile, started)
+    finally:
+        client.close()
+
+
+def _sync(client, context, duckdb_path, pipelines_dir, resources, full_refresh, reconcile, started):
     run_started = datetime.now(timezone.utc)
     pipelines_dir = Path(pipelines_dir or default_pipelines_dir(duckdb_path))
     _forget_state_without_database(duckdb_path, pipelines_dir)
     pipeline = open_pipeline(duckdb_path, pipelines_dir)
-    source = pipedrive_source(api_token=connection.api_token, context=context)
+    try:
+        _check_connection(client, context)
+    except BudgetExhaustedError as stop:
+        context.report.stopped = stop
+        return _result(context, client, started, {})
+    source = pipedrive_source(api_token=None, context=context)
     if resources:
         source = source.with_resources(*_resource_names(resources))
     try:
@@ -99,11 +112,24 @@ def run_sync(
         if cause is None:
             raise
         raise cause from None
-    finally:
-        client.close()
     marked_deleted = {}
     if context.report.stopped is None:
         marked_deleted = apply_upstream_fixes(pipeline, context, run_started, reconcile)
+    return _result(context, client, started, marked_deleted)
+
+
+def _check_connection(client: PipedriveClient, context: SyncContext) -> None:
+    """One cheap sequential request first: a bad token or address fails once, before parallel
+    resources could each send their own doomed request."""
+    me = client.get_json(CONNECTION_CHECK_PATH).get("data") or {}
+    context.progress(
+        f"connected to {client.base_url} (company {me.get('company_name') or me.get('company_id')})"
+    )
+
+
+def _result(
+    context: SyncContext, client: PipedriveClient, started: float, marked_deleted: dict
+) -> SyncResult:
     usage = client.usage
     stopped = context.report.stopped
     return SyncResult(

@@ -62,7 +62,7 @@ def _mark_vanished(sql, table: str, present: set) -> int:
 def _columns_by_table(sql) -> dict[str, set]:
     rows = sql.execute_sql(
         "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = ?",
-        sql.fully_qualified_dataset_name(escape=False),
+        sql.dataset_name,
     )
     columns: dict[str, set] = {}
     for table, column in rows:

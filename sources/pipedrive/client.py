@@ -190,8 +190,17 @@ class PipedriveClient:
         self.limiter.block_for(wait)
 
     def _stop_for_budget(self, response: requests.Response, reason: str) -> BudgetExhaustedError:
-        resets_at = _next_midnight_utc(response.headers.get("date"))
-        in_hours = (resets_at - _server_now(response.headers.get("date"))).total_seconds() / 3600
+        """Remember the stop (no thread asks again) and say when the budget resets: after the
+        429's `Retry-After` when it gives one, else at the next midnight UTC."""
+        now = _server_now(response.headers.get("date"))
+        retry_after = (
+            _first_number(response.headers.get("retry-after")) if response.status_code == 429 else None
+        )
+        if retry_after and retry_after > self.retry.max_rate_limit_wait_s:
+            resets_at = now + timedelta(seconds=retry_after)
+        else:
+            resets_at = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        in_hours = (resets_at - now).total_seconds() / 3600
         error = BudgetExhaustedError(
             f"Stopped cleanly: {reason}. Everything read so far is loaded and the cursors stay behind "
             f"unloaded data. The budget resets at {resets_at:%Y-%m-%d %H:%M} UTC "
@@ -243,8 +252,3 @@ def _server_now(date_header: str | None) -> datetime:
         except (TypeError, ValueError):
             pass
     return datetime.now(timezone.utc)
-
-
-def _next_midnight_utc(date_header: str | None) -> datetime:
-    now = _server_now(date_header)
-    return (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)

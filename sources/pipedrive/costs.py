@@ -7,6 +7,7 @@ SPECIAL_COSTS = {
     "/api/v2/deals/archived": 20,
     "/v1/leads/archived": 40,
     "/v1/leadLabels": 10,
+    "/v1/users/me": 2,
 }
 
 

@@ -56,6 +56,7 @@ class Child:
 V2_ASC = {"sort_by": "update_time", "sort_direction": "asc"}
 V1_DESC = {"sort": "update_time DESC"}
 ALL_DEAL_STATUSES = {"status": "open,won,lost,deleted"}
+V1_ALL_DEALS = {"status": "all_not_deleted,deleted"}
 DEAL_NUMBERS = ("value", "probability", "arr", "mrr", "acv")
 
 ENTITIES: tuple[Entity, ...] = (
@@ -68,11 +69,8 @@ ENTITIES: tuple[Entity, ...] = (
         ),
         float_columns=DEAL_NUMBERS,
         v1_streams=(
-            Stream(
-                "/v1/deals", {"status": "all_not_deleted", **V1_DESC}, read="client_cutoff", archived=False
-            ),
-            Stream("/v1/deals", {"status": "deleted", **V1_DESC}, read="client_cutoff", archived=False),
-            Stream("/api/v2/deals/archived", {**ALL_DEAL_STATUSES, **V2_ASC}, archived=True),
+            Stream("/v1/deals", {**V1_ALL_DEALS, **V1_DESC}, read="client_cutoff", archived=False),
+            Stream("/v1/deals/archived", {**V1_ALL_DEALS, **V1_DESC}, read="client_cutoff", archived=True),
         ),
         children=("deal_products",),
         snapshots=True,

@@ -28,6 +28,7 @@ from sources.pipedrive.timestamps import parse_instant, to_rfc3339_second
 
 EPOCH = datetime.fromtimestamp(0, timezone.utc)
 KEEP_LAST_EXTRACTED = {"_extracted_at": {"dedup_sort": "desc"}}
+PLAIN_EXTRACTED = {"_extracted_at": {"dedup_sort": None}}
 
 
 def stream_key(stream: Stream) -> str:
@@ -119,7 +120,9 @@ def _emit(entity, rows, constants, context, state, builder) -> Iterator[object]:
         context.report.add_rows(SNAPSHOT_TABLE, snapshot.num_rows)
         yield dlt.mark.with_hints(
             snapshot,
-            dlt.mark.make_hints(table_name=SNAPSHOT_TABLE, write_disposition="append"),
+            dlt.mark.make_hints(
+                table_name=SNAPSHOT_TABLE, write_disposition="append", columns=PLAIN_EXTRACTED
+            ),
             create_table_variant=True,
         )
     for child_name in entity.children:
