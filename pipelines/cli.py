@@ -3,6 +3,7 @@
 import click
 
 from pipelines.commands import register_pipeline_commands
+from report.cli import report_command
 from simulator.cli import simulator_command
 
 
@@ -19,4 +20,5 @@ def main() -> None:
 
 
 main.add_command(simulator_command)
+main.add_command(report_command)
 register_pipeline_commands(main)
