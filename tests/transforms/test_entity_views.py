@@ -76,7 +76,7 @@ def test_every_custom_field_is_a_readable_column_with_the_true_value(sim, built,
             base_column = expected_column(field, fields, FIELD_ENTITY[entity])
             expected_columns = readable_values(field, base_column, value)
             if entity == "leads" and field["field_type"] in ("time", "timerange"):
-                expected_columns[base_column + "_timezone"] = None  # v1, leads' only API, sends no timezone name
+                expected_columns[base_column + "_timezone"] = None  # v1 sends no timezone name
             for column, expected in expected_columns.items():
                 expected = pytest.approx(expected) if isinstance(expected, float) else expected
                 assert row[column] == expected, (entity, record["id"], field["field_name"], column)

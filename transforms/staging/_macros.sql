@@ -33,10 +33,10 @@ create or replace macro pipedrive_staging.flag(raw_value) as (
     end
 );
 
--- a JSON array of ids, or a v1 comma-separated id list, as a list of bigints
+-- a JSON array of ids, or a v1 comma-separated id list, as a list of bigints (empty when there are none)
 create or replace macro pipedrive_staging.id_list(raw_value) as (
     case
-        when nullif(trim(raw_value::varchar), '') is null then null
+        when nullif(trim(raw_value::varchar), '') is null then []::bigint[]
         when starts_with(ltrim(raw_value::varchar), '[')
             then from_json(raw_value::varchar, '["BIGINT"]')
         else list_transform(string_split(raw_value::varchar, ','), lambda part: trim(part)::bigint)

@@ -4,7 +4,7 @@ with expected_columns as (
     -- every column the view reads, so that a column missing from raw (all values null) reads as null
     select
         null::varchar as id, null::varchar as title, null::varchar as owner_id, null::varchar as user_id,
-        null::varchar as creator_user_id, null::varchar as person_id, null::varchar as org_id,
+        null::varchar as person_id, null::varchar as org_id,
         null::varchar as pipeline_id, null::varchar as stage_id, null::varchar as value,
         null::varchar as currency, null::varchar as status, null::varchar as probability,
         null::varchar as lost_reason, null::varchar as visible_to, null::varchar as label_ids,
@@ -29,7 +29,6 @@ renamed as (
         id::bigint as id,
         title,
         pipedrive_staging.ref_id(coalesce(owner_id, user_id)) as owner_id,
-        pipedrive_staging.ref_id(creator_user_id) as creator_user_id,
         pipedrive_staging.ref_id(person_id) as person_id,
         pipedrive_staging.ref_id(org_id) as org_id,
         pipedrive_staging.ref_id(pipeline_id) as pipeline_id,

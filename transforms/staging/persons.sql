@@ -26,8 +26,10 @@ renamed as (
         pipedrive_staging.ref_id(owner_id) as owner_id,
         pipedrive_staging.ref_id(org_id) as org_id,
         -- v2 `emails`, v1 `email`: both a JSON list of {label, value, primary}
-        coalesce(emails, email) as emails,
-        coalesce(phones, phone) as phones,
+        from_json(coalesce(emails, email), '[{"label": "VARCHAR", "value": "VARCHAR", "primary": "BOOLEAN"}]')
+            as emails,
+        from_json(coalesce(phones, phone), '[{"label": "VARCHAR", "value": "VARCHAR", "primary": "BOOLEAN"}]')
+            as phones,
         json_extract_string(coalesce(emails, email), '$[0].value') as primary_email,
         json_extract_string(coalesce(phones, phone), '$[0].value') as primary_phone,
         pipedrive_staging.id_list(label_ids) as label_ids,

@@ -29,7 +29,16 @@ renamed as (
         pipedrive_staging.ref_id(owner_id) as owner_id,
         pipedrive_staging.flag(coalesce(is_linkable, selectable)) as is_linkable,
         try_cast(visible_to as integer) as visible_to,
-        prices,
+        -- one {currency, price, cost, direct_cost} per currency (v1 calls direct cost `overhead_cost`)
+        list_transform(
+            from_json(prices, '[{"currency": "VARCHAR", "price": "DOUBLE", "cost": "DOUBLE", "direct_cost": "DOUBLE", "overhead_cost": "DOUBLE"}]'),
+            lambda price: {
+                'currency': price.currency,
+                'price': price.price,
+                'cost': price.cost,
+                'direct_cost': coalesce(price.direct_cost, price.overhead_cost)
+            }
+        ) as prices,
         billing_frequency,
         pipedrive_staging.utc_timestamp(add_time) as add_time,
         pipedrive_staging.utc_timestamp(update_time) as update_time,
