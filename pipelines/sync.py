@@ -24,6 +24,9 @@ from sources.pipedrive.source import pipedrive_source
 
 DATASET = "pipedrive_raw"
 CONNECTION_CHECK_PATH = "/v1/users/me"
+POSTGRES_PIPELINE_NAME = "pipedrive_postgres"
+# Arrow -> parquet for DuckDB; Postgres loads Arrow fastest as csv through COPY (parquet needs ADBC)
+LOADER_FILE_FORMAT = {"duckdb": "parquet", "postgres": "csv"}
 PRODUCED_BY = {"deal_products": "deals", "deal_snapshots": "deals"}
 
 
@@ -48,11 +51,22 @@ def pipeline_name_for(duckdb_path: str | Path) -> str:
     return "pipedrive_" + re.sub(r"\W+", "_", Path(duckdb_path).stem)
 
 
-def open_pipeline(duckdb_path: str | Path, pipelines_dir: str | Path | None = None) -> dlt.Pipeline:
+def open_pipeline(
+    duckdb_path: str | Path, pipelines_dir: str | Path | None = None, destination: str = "duckdb"
+) -> dlt.Pipeline:
+    """destination "postgres" takes its credentials from dlt config (`destination.postgres.credentials`
+    or env `DESTINATION__POSTGRES__CREDENTIALS`); its state still lives next to duckdb_path."""
+    if destination == "postgres":
+        name, target = POSTGRES_PIPELINE_NAME, dlt.destinations.postgres()
+    elif destination == "duckdb":
+        name = pipeline_name_for(duckdb_path)
+        target = dlt.destinations.duckdb(str(Path(duckdb_path).resolve()))
+    else:
+        raise PipedriveError(f"Unknown destination {destination!r}; use duckdb or postgres")
     return dlt.pipeline(
-        pipeline_name=pipeline_name_for(duckdb_path),
+        pipeline_name=name,
         pipelines_dir=str(pipelines_dir or default_pipelines_dir(duckdb_path)),
-        destination=dlt.destinations.duckdb(str(Path(duckdb_path).resolve())),
+        destination=target,
         dataset_name=DATASET,
     )
 
@@ -72,6 +86,7 @@ def run_sync(
     v1_list_entities: Iterable[str] = (),
     retry: RetryPolicy | None = None,
     progress: Callable[[str], None] | None = None,
+    destination: str = "duckdb",
 ) -> SyncResult:
     """Sync Pipedrive into DuckDB. Raises `PipedriveError` subclasses with a clear message on bad
     settings or a rejected token; a spent daily budget returns `complete=False` with the message."""
@@ -87,16 +102,19 @@ def run_sync(
         progress=progress or (lambda message: None),
     )
     try:
-        return _sync(client, context, duckdb_path, pipelines_dir, resources, full_refresh, reconcile, started)
+        target = (duckdb_path, pipelines_dir, destination)
+        return _sync(client, context, target, resources, full_refresh, reconcile, started)
     finally:
         client.close()
 
 
-def _sync(client, context, duckdb_path, pipelines_dir, resources, full_refresh, reconcile, started):
+def _sync(client, context, target, resources, full_refresh, reconcile, started):
+    duckdb_path, pipelines_dir, destination = target
     run_started = datetime.now(timezone.utc)
     pipelines_dir = Path(pipelines_dir or default_pipelines_dir(duckdb_path))
-    _forget_state_without_database(duckdb_path, pipelines_dir)
-    pipeline = open_pipeline(duckdb_path, pipelines_dir)
+    if destination == "duckdb":
+        _forget_state_without_database(duckdb_path, pipelines_dir)
+    pipeline = open_pipeline(duckdb_path, pipelines_dir, destination)
     try:
         _check_connection(client, context)
     except BudgetExhaustedError as stop:
@@ -106,7 +124,11 @@ def _sync(client, context, duckdb_path, pipelines_dir, resources, full_refresh, 
     if resources:
         source = source.with_resources(*_resource_names(resources))
     try:
-        pipeline.run(source, loader_file_format="parquet", refresh="drop_sources" if full_refresh else None)
+        pipeline.run(
+            source,
+            loader_file_format=LOADER_FILE_FORMAT[destination],
+            refresh="drop_sources" if full_refresh else None,
+        )
     except PipelineStepFailed as failure:
         cause = _pipedrive_cause(failure)
         if cause is None:

@@ -34,7 +34,7 @@ def apply_upstream_fixes(
                 for chunk in _chunks(sorted(parent_ids)):
                     sql.execute_sql(
                         f"DELETE FROM {sql.make_qualified_table_name(child_name)} "
-                        f"WHERE {child.parent_key} IN ({_placeholders(chunk)}) AND _extracted_at < ?",
+                        f"WHERE {child.parent_key} IN ({_placeholders(chunk)}) AND _extracted_at < %s",
                         *chunk,
                         run_started,
                     )
@@ -61,7 +61,7 @@ def _mark_vanished(sql, table: str, present: set) -> int:
 
 def _columns_by_table(sql) -> dict[str, set]:
     rows = sql.execute_sql(
-        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = ?",
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = %s",
         sql.dataset_name,
     )
     columns: dict[str, set] = {}
@@ -75,5 +75,6 @@ def _chunks(values: list, size: int = ID_CHUNK):
         yield values[start : start + size]
 
 
+# `%s` works on every destination: dlt's DuckDB client turns it into `?`, psycopg2 takes it as is.
 def _placeholders(values: list) -> str:
-    return ",".join("?" for _ in values)
+    return ",".join("%s" for _ in values)

@@ -9,7 +9,7 @@ import dlt
 from sources.pipedrive.client import PipedriveClient, resolve_base_url
 from sources.pipedrive.context import SyncContext
 from sources.pipedrive.entities import ENTITIES, Entity
-from sources.pipedrive.streams import KEEP_LAST_EXTRACTED, read_entity
+from sources.pipedrive.streams import MERGE_COLUMNS, read_entity
 
 
 @dlt.source(name="pipedrive", section="pipedrive", max_table_nesting=0)
@@ -39,6 +39,6 @@ def entity_resource(entity: Entity, context: SyncContext):
         name=entity.name,
         write_disposition=entity.write_disposition,
         primary_key=entity.primary_key if entity.write_disposition == "merge" else None,
-        columns=KEEP_LAST_EXTRACTED if entity.write_disposition == "merge" else None,
+        columns=MERGE_COLUMNS if entity.write_disposition == "merge" else None,
         parallelized=True,
     )

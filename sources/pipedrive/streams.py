@@ -27,7 +27,12 @@ from sources.pipedrive.pagination import iter_pages
 from sources.pipedrive.timestamps import parse_instant, to_rfc3339_second
 
 EPOCH = datetime.fromtimestamp(0, timezone.utc)
-KEEP_LAST_EXTRACTED = {"_extracted_at": {"dedup_sort": "desc"}}
+# Merge keeps the row extracted last; `is_deleted` exists on every merged table so that ids
+# which vanish upstream (hard deletes) can be flagged even where the API has no such field.
+MERGE_COLUMNS = {
+    "_extracted_at": {"dedup_sort": "desc"},
+    "is_deleted": {"data_type": "bool", "nullable": True},
+}
 PLAIN_EXTRACTED = {"_extracted_at": {"dedup_sort": None}}
 
 
@@ -62,6 +67,7 @@ def read_entity(entity: Entity, context: SyncContext) -> Iterator[object]:
         seen_ids: set | None = set() if complete and entity.primary_key else None
         for stream in active_streams(entity, context):
             yield from _read_stream(entity, stream, context, state, builder, seen_ids)
+        yield from _finish_pending_children(entity, context, state)
         if seen_ids is not None:
             context.report.complete_id_sets[entity.name] = seen_ids
     except BudgetExhaustedError as stop:
@@ -128,7 +134,7 @@ def _emit(entity, rows, constants, context, state, builder) -> Iterator[object]:
     for child_name in entity.children:
         pending = state.setdefault("pending_children", {}).setdefault(child_name, [])
         pending.extend(table.column(entity.primary_key).to_pylist())
-        yield from _read_children(CHILDREN[child_name], context, state)
+        yield from _read_children(CHILDREN[child_name], context, state, full_batches_only=True)
 
 
 def _finish_pending_children(entity, context, state) -> Iterator[object]:
@@ -138,15 +144,17 @@ def _finish_pending_children(entity, context, state) -> Iterator[object]:
             yield from _read_children(CHILDREN[child_name], context, state)
 
 
-def _read_children(child: Child, context: SyncContext, state) -> Iterator[object]:
+def _read_children(child: Child, context: SyncContext, state, full_batches_only=False) -> Iterator[object]:
     """Fetch children for pending parent ids, `batch_size` ids per request (no N+1). Ids leave the
     pending list only after their rows were handed to dlt."""
     pending: list = state["pending_children"][child.name]
+    if full_batches_only and len(pending) < child.batch_size:
+        return
     builder = TableBuilder("id", child.float_columns, (), state.setdefault("child_column_types", {}))
     hints = dlt.mark.make_hints(
-        table_name=child.name, write_disposition="merge", primary_key="id", columns=KEEP_LAST_EXTRACTED
+        table_name=child.name, write_disposition="merge", primary_key="id", columns=MERGE_COLUMNS
     )
-    while pending:
+    while pending and not (full_batches_only and len(pending) < child.batch_size):
         batch = list(dict.fromkeys(pending[: child.batch_size]))
         params = dict(child.params, **{child.ids_param: ",".join(str(parent) for parent in batch)})
         rows = [row for page in iter_pages(context.client, child.path, params, "v2") for row in page]

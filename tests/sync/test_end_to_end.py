@@ -23,3 +23,47 @@ def test_full_sync_equals_truth(sim, tmp_path):
     assert result.rows_per_table["deals"] == sim.count("deals")
     # deal products come in batches of 100 deals, never one request per deal
     assert result.requests_per_endpoint["/api/v2/deals/products"] <= sim.count("deals") // 100 + 2
+
+
+def _streams_per_run() -> int:
+    from sources.pipedrive.entities import ENTITIES
+
+    return sum(len(entity.streams) for entity in ENTITIES)
+
+
+def test_incremental_run_converges_and_reads_only_changed_pages(sim, tmp_path):
+    assert sync(sim, tmp_path).complete
+    sim.advance(3600)
+    deals = [deal for deal in sim.truth("deals", include_deleted=False) if not deal["is_archived"]]
+    for deal in deals[:5]:
+        sim.update("deals", deal["id"], {"title": deal["title"] + " (renegotiated)", "value": 1234.5})
+    created = [sim.create("deals", {"title": f"New deal {n}", "value": 100 + n}) for n in range(3)]
+    sim.create("persons", {"name": "Ada Newcomer"})
+    sim.delete("deals", deals[5]["id"])
+    sim.delete("persons", sim.truth("persons", include_deleted=False)[0]["id"])
+    sim.archive("deals", deals[6]["id"])
+    # a product removed from a deal that changed disappears from deal_products
+    attachment = next(
+        row for row in sim.truth("deal_products") if row["deal_id"] not in {d["id"] for d in deals[:7]}
+    )
+    sim.delete("deal_products", attachment["id"])
+    sim.update("deals", attachment["deal_id"], {"title": "Products changed"})
+    # a new custom field shows up in custom_fields without a full refresh; a renamed one in deal_fields
+    field = sim.add_field("deal_fields", "Renewal date", "date")
+    sim.update("deals", created[0]["id"], {"custom_fields": {field["field_code"]: "2026-07-01"}})
+    renamed = next(item for item in sim.fields("deal_fields") if item["is_custom_field"])
+    sim.rename_field("deal_fields", renamed["field_code"], "Renamed field")
+    lead = sim.truth("leads")[0]
+    sim.update("leads", lead["id"], {"title": "Lead retitled"})
+    sim.reset_stats()
+
+    result = sync(sim, tmp_path)
+
+    assert result.complete
+    assert_matches_truth(sim, tmp_path)
+    endpoints = sim.stats["endpoints"]
+    assert endpoints["GET /api/v2/deals"]["requests"] == 1  # one page of changes, not a re-read
+    assert endpoints["GET /api/v2/deals/products"]["requests"] == 1  # 9 changed deals in one batch
+    # every stream reads one page, plus the connection check and one deal-products batch
+    assert sim.stats["requests"] == _streams_per_run() + 2
+    assert result.rows_per_table["deals"] < 20  # 11 changed, plus the re-read cursor second
