@@ -144,6 +144,8 @@ FIELD_PATHS = {
     "product_fields": "/productFields",
     "activity_fields": "/activityFields",
 }
+FIELD_SETTINGS = ("ui_visibility", "important_fields", "required_fields")  # not echoed by a field delete
+CREATED_STATUS = {"products": 201}  # the spec answers most creates with 200, these with 201
 DEAL_PRODUCT_SORTS = ("id", "deal_id", "add_time", "update_time", "order_nr")
 DEAL_STATUSES = ("open", "won", "lost", "deleted")
 
@@ -258,8 +260,10 @@ def get_handler(spec: EntityEndpoints):
 
 
 def create_handler(entity: str):
+    status = CREATED_STATUS.get(entity, 200)
+
     def handle(request: Request) -> Response:
-        return ok(records.create(request.store, entity, request.json()))
+        return ok(records.create(request.store, entity, request.json()), status=status)
 
     return handle
 
@@ -311,7 +315,9 @@ def add_deal_product_handler(request: Request) -> Response:
     body = request.json()
     if not isinstance(body, dict):
         raise bad_request("Request body must be a JSON object")
-    return ok(records.create(request.store, "deal_products", {**body, "deal_id": _path_id(request)}))
+    return ok(
+        records.create(request.store, "deal_products", {**body, "deal_id": _path_id(request)}), status=201
+    )
 
 
 def update_deal_product_handler(request: Request) -> Response:
@@ -393,7 +399,7 @@ def field_update_handler(field_entity: str):
 def field_delete_handler(field_entity: str):
     def handle(request: Request) -> Response:
         field = field_ops.delete_field(request.store, field_entity, request.params["field_code"])
-        return ok({"field_code": field["field_code"], "id": field["field_code"]})
+        return ok({key: value for key, value in field.items() if key not in FIELD_SETTINGS})
 
     return handle
 

@@ -2,7 +2,8 @@
 
 Adding a field adds a null value to every record; deleting a field removes its key; deleting
 an option removes its id from every value. None of that moves `update_time`, as in Pipedrive:
-a sync only notices by re-reading the field definitions.
+a sync only notices by re-reading the field definitions. Records share `custom_fields` dicts
+with each other (see generate.CustomValues), so changes replace the dict, never edit it.
 """
 
 from __future__ import annotations
@@ -47,11 +48,11 @@ def add_field(
             if field_type in OPTION_TYPES
             else None
         )
-        field = make_field(code, name, field_type, True, opts, now, description or "")
+        field = make_field(field_entity, code, name, field_type, True, opts, description or "")
         registry.add(field)
         for table in _records_with(store, field_entity):
             for record in table.rows.values():
-                record["custom_fields"][code] = None
+                record["custom_fields"] = {**record["custom_fields"], code: None}
             table.invalidate_all()
         return field
 
@@ -64,7 +65,7 @@ def update_field(store: Store, field_entity: str, field_code: str, changes: dict
             if not isinstance(name, str) or not name or len(name) > 255:
                 raise bad_request("field_name must be 1 to 255 characters")
             field["field_name"] = name
-        if "description" in changes:
+        if "description" in changes and "description" in field:
             field["description"] = changes["description"] or ""
         if isinstance(changes.get("ui_visibility"), dict):
             field["ui_visibility"].update(changes["ui_visibility"])
@@ -79,7 +80,9 @@ def delete_field(store: Store, field_entity: str, field_code: str) -> dict:
         store.field_registry(field_entity).remove(field_code)
         for table in _records_with(store, field_entity):
             for record in table.rows.values():
-                record["custom_fields"].pop(field_code, None)
+                record["custom_fields"] = {
+                    code: value for code, value in record["custom_fields"].items() if code != field_code
+                }
             table.invalidate_all()
         return field
 
@@ -120,10 +123,10 @@ def delete_options(store: Store, field_entity: str, field_code: str, option_ids:
             for record in table.rows.values():
                 value = record["custom_fields"].get(field_code)
                 if field["field_type"] == "enum" and value in ids:
-                    record["custom_fields"][field_code] = None
+                    record["custom_fields"] = {**record["custom_fields"], field_code: None}
                 elif field["field_type"] == "set" and value and ids & set(value):
-                    remaining = [item for item in value if item not in ids]
-                    record["custom_fields"][field_code] = remaining or None
+                    remaining = [item for item in value if item not in ids] or None
+                    record["custom_fields"] = {**record["custom_fields"], field_code: remaining}
             table.invalidate_all()
         return [{"id": option_id, "label": by_id[option_id]["label"]} for option_id in sorted(ids)]
 

@@ -102,12 +102,7 @@ BUILTIN_FIELDS: dict[str, tuple[tuple[str, str, str, object], ...]] = {
         ("org_id", "Organization", "org", None),
         ("pipeline_id", "Pipeline", "int", None),
         ("stage_id", "Stage", "stage", None),
-        (
-            "status",
-            "Status",
-            "status",
-            (("open", "Open"), ("won", "Won"), ("lost", "Lost"), ("deleted", "Deleted")),
-        ),
+        ("status", "Status", "status", None),
         ("probability", "Probability", "double", None),
         ("lost_reason", "Lost reason", "varchar_options", None),
         ("visible_to", "Visible to", "visible_to", None),
@@ -219,38 +214,50 @@ class FieldRegistry:
 
 
 def make_field(
+    field_entity: str,
     field_code: str,
     name: str,
     field_type: str,
     is_custom: bool,
     options: list[dict] | None,
-    add_time: str | None,
     description: str = "",
 ) -> dict:
+    """A v2 field object; each field entity has its own flavour of visibility settings."""
     subfields = None
     if field_type in SUBFIELDS:
         subfields = [
             {"field_code": f"{field_code}_{code}", "field_name": f"{name} – {label}", "field_type": sub_type}
             for code, label, sub_type in SUBFIELDS[field_type]
         ]
-    return {
+    field = {
         "field_name": name,
         "field_code": field_code,
-        "description": description,
         "field_type": field_type,
         "options": options,
         "subfields": subfields,
         "is_custom_field": is_custom,
         "is_optional_response_field": False,
-        "ui_visibility": {
-            "add_visible_flag": not is_custom,
-            "details_visible_flag": True,
-            "projects_detail_visible_flag": False,
-            "show_in_pipelines": {"show_in_all": True, "pipeline_ids": []},
-        },
-        "important_fields": {"enabled": False, "stage_ids": []},
-        "required_fields": {"enabled": False, "stage_ids": []},
+        "ui_visibility": {"add_visible_flag": not is_custom, "details_visible_flag": True},
     }
+    if field_entity == "deal_fields":
+        field["description"] = description
+        field["ui_visibility"]["projects_detail_visible_flag"] = False
+        field["ui_visibility"]["show_in_pipelines"] = {"show_in_all": True, "pipeline_ids": []}
+        field["important_fields"] = {"enabled": False, "stage_ids": []}
+        field["required_fields"] = {"enabled": False, "stage_ids": []}
+    elif field_entity in ("person_fields", "organization_fields"):
+        dialog = {"show": not is_custom, "order": None}
+        field["ui_visibility"]["show_in_add_deal_dialog"] = dialog
+        if field_entity == "organization_fields":
+            field["ui_visibility"].update(
+                org_detail_visible_flag=True,
+                person_detail_visible_flag=False,
+                deal_detail_visible_flag=False,
+                show_in_add_person_dialog=dict(dialog),
+            )
+        field["important_fields"] = {"enabled": False, "stage_ids": []}
+        field["required_fields"] = {"enabled": False}
+    return field
 
 
 def option(option_id: int, label: str, timestamp: str | None) -> dict:

@@ -49,13 +49,17 @@ class Response:
 
 
 def ok(data, additional_data=None, status: int = 200) -> Response:
-    return Response(status, orjson.dumps({"success": True, "data": data, "additional_data": additional_data}))
+    """Success body; `additional_data` only when given (single-item answers have none)."""
+    body = {"success": True, "data": data}
+    if additional_data is not None:
+        body["additional_data"] = additional_data
+    return Response(status, orjson.dumps(body))
 
 
 def ok_raw(data_json: bytes, additional_data=None) -> Response:
     """A success body around pre-serialized `data` bytes (the list fast path)."""
-    tail = orjson.dumps(additional_data)
-    return Response(200, b'{"success":true,"data":' + data_json + b',"additional_data":' + tail + b"}")
+    tail = b"" if additional_data is None else b',"additional_data":' + orjson.dumps(additional_data)
+    return Response(200, b'{"success":true,"data":' + data_json + tail + b"}")
 
 
 Handler = Callable[[Request], Response]
