@@ -7,6 +7,7 @@ many records sharing one second, and recent soft deletes that the 30-day purge h
 
 from __future__ import annotations
 
+import bisect
 import gc
 import random
 import unicodedata
@@ -42,6 +43,7 @@ HISTORY_SECONDS = 3 * 365 * SECONDS_PER_DAY
 DELETED_SHARE = 0.03
 CUSTOM_FILL_SHARE = 0.4
 CUSTOM_POOL_SIZE = 4096
+BATCH_SECONDS = 60  # seconds of bulk edits/imports that many records share
 
 
 def generate(store: Store, counts: dict[str, int] | None = None) -> None:
@@ -67,8 +69,9 @@ class _Generator:
         self.sizes = sizes
         self.seed = store.seed
         self.now = store.clock.now()
+        batch_rng = self.rng("batch-seconds")
         self.batch_seconds = sorted(
-            self.now - random.Random(self.seed).randrange(HISTORY_SECONDS) for _ in range(60)
+            self.now - batch_rng.randrange(HISTORY_SECONDS) for _ in range(BATCH_SECONDS)
         )
 
     def rng(self, purpose: str) -> Dice:
@@ -98,12 +101,12 @@ class _Generator:
         roll = rng.random()
         if deleted:
             update = self.now - rng.randrange(0, 29 * SECONDS_PER_DAY)
-        elif roll < 0.3:
+        elif roll < 0.25:
             update = add
-        elif roll < 0.6:
-            update = self.batch_seconds[rng.randrange(len(self.batch_seconds))]
-            if update < add:
-                update = add
+        elif roll < 0.65:  # a bulk edit or import: one second shared by many records
+            first = bisect.bisect_left(self.batch_seconds, add)
+            count = len(self.batch_seconds) - first
+            update = self.batch_seconds[first + rng.randrange(count)] if count else add
         else:
             update = self.now - int((self.now - add) * rng.random() ** 2)
         return add, max(add, update)
