@@ -1,0 +1,66 @@
+"""One measured run in a fresh process: `python -m bench.measured '<json job>'`.
+
+The job says what to run ("ours", "baseline" or "floor"); the last stdout line is a JSON result
+with the rows read, the wall and CPU time of the work itself (imports excluded). The parent reads
+this process's peak RSS from `os.wait4`.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _run(job: dict) -> dict:
+    kind = job["kind"]
+    workdir = Path(job["workdir"])
+    if kind == "ours":
+        from pipelines.sync import run_sync
+
+        def work() -> dict:
+            result = run_sync(
+                base_url=job["base_url"],
+                api_token=job["token"],
+                duckdb_path=workdir / "ours.duckdb",
+                resources=job["entities"],
+                pipelines_dir=workdir / "dlt",
+            )
+            if not result.complete:
+                raise RuntimeError(f"sync incomplete: {result.message}")
+            return result.rows_per_table
+
+    elif kind == "baseline":
+        from bench.baseline import run_baseline
+
+        def work() -> dict:
+            return run_baseline(job["base_url"], job["token"], job["entities"], workdir)
+
+    elif kind == "floor":
+        from bench.parse_floor import fetch_and_parse
+
+        requests_log = json.loads(Path(job["requests_log"]).read_text())
+
+        def work() -> dict:
+            return {"records": fetch_and_parse(job["base_url"], job["token"], requests_log)}
+
+    else:
+        raise ValueError(f"unknown kind {kind!r}")
+    cpu_before, wall_before = _cpu_seconds(), time.perf_counter()
+    rows_per_table = work()
+    return {
+        "rows_per_table": rows_per_table,
+        "wall_s": time.perf_counter() - wall_before,
+        "cpu_s": _cpu_seconds() - cpu_before,
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(_run(json.loads(sys.argv[1]))), flush=True)
