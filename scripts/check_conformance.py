@@ -16,8 +16,11 @@ and shown, not failed. This is a developer tool: the test suite never needs the 
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
+import json
 import re
+import sys
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -25,7 +28,10 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import requests
 import yaml
+
+from simulator.control import Simulator
 
 # ---------------------------------------------------------------------------------------
 # OpenAPI 3.0 schema -> strict JSON Schema
@@ -194,6 +200,7 @@ def format_checker(formats: Iterable[str]) -> jsonschema.FormatChecker:
 class ValidationResult:
     errors: list[str] = field(default_factory=list)
     tolerated_nulls: list[str] = field(default_factory=list)
+    example_keys: list[str] = field(default_factory=list)  # undeclared, but in the spec's own example
 
     @property
     def ok(self) -> bool:
@@ -214,18 +221,74 @@ def _is_undeclared_null(error: jsonschema.ValidationError) -> bool:
     )
 
 
+def example_paths(example: Any, prefix: tuple = ()) -> set[tuple]:
+    """Every key path in a spec example, array positions written as `[]`."""
+    paths: set[tuple] = set()
+    if isinstance(example, dict):
+        for key, value in example.items():
+            paths.add((*prefix, key))
+            paths |= example_paths(value, (*prefix, key))
+    elif isinstance(example, list):
+        for item in example:
+            paths |= example_paths(item, (*prefix, "[]"))
+    return paths
+
+
 def validate(
-    instance: Any, schema: dict, checker: jsonschema.FormatChecker | None = None
+    instance: Any,
+    schema: dict,
+    checker: jsonschema.FormatChecker | None = None,
+    documented: set[tuple] = frozenset(),
 ) -> ValidationResult:
-    """Validate against a converted schema; undeclared nulls are tolerated but reported."""
+    """Validate against a converted schema.
+
+    Tolerated but reported: nulls the spec forgot to mark nullable, and undeclared keys that
+    the operation's own example shows (`documented`, from `example_paths`).
+    """
     validator = jsonschema.Draft202012Validator(schema, format_checker=checker)
     result = ValidationResult()
     for error in sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path))):
-        if _is_undeclared_null(error):
-            result.tolerated_nulls.append(_path(error))
-            continue
-        result.errors.append(f"{_path(error)}: {_describe(error)}")
+        _classify(error, documented, result)
+    result.tolerated_nulls = list(dict.fromkeys(result.tolerated_nulls))  # type + enum: one null
     return result
+
+
+def _classify(error: jsonschema.ValidationError, documented: set[tuple], result: ValidationResult) -> None:
+    """File one error as fatal or tolerated. An anyOf passes when one branch fails only on
+    tolerable points (nulls, example keys), so tolerance reaches inside `anyOf` too."""
+    if _is_undeclared_null(error):
+        result.tolerated_nulls.append(_path(error))
+        return
+    if error.validator == "additionalProperties":
+        undocumented = _undocumented_extras(error, documented)
+        if undocumented:
+            result.errors.append(f"{_path(error)}: undeclared {', '.join(sorted(undocumented))}")
+        else:
+            result.example_keys.append(_path(error))
+        return
+    if error.validator == "anyOf" and error.context:
+        branches: dict[int, list[jsonschema.ValidationError]] = {}
+        for sub in error.context:
+            branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+        for sub_errors in branches.values():
+            trial = ValidationResult()
+            for sub in sub_errors:
+                _classify(sub, documented, trial)
+            if trial.ok:
+                result.tolerated_nulls += trial.tolerated_nulls
+                result.example_keys += trial.example_keys
+                return
+    result.errors.append(f"{_path(error)}: {_describe(error)}")
+
+
+def _undocumented_extras(error: jsonschema.ValidationError, documented: set[tuple]) -> set[str]:
+    declared = set(error.schema.get("properties", {}))
+    patterns = [re.compile(pattern) for pattern in error.schema.get("patternProperties", {})]
+    extras = {
+        key for key in error.instance if key not in declared and not any(p.search(key) for p in patterns)
+    }
+    where = tuple("[]" if isinstance(part, int) else part for part in error.absolute_path)
+    return {key for key in extras if (*where, key) not in documented}
 
 
 def _describe(error: jsonschema.ValidationError) -> str:
@@ -257,14 +320,18 @@ class Spec:
             self._templates.append((pattern, params, path))
         self._templates.sort(key=lambda item: item[1])
 
-    def spec_path(self, url_path: str) -> str | None:
+    def relative(self, url_path: str) -> str | None:
+        """The path below this API's prefix, or None when the URL belongs to another API."""
         for prefix in self.prefixes:
             if url_path.startswith(prefix + "/"):
-                relative = url_path[len(prefix) :]
-                for pattern, _, path in self._templates:
-                    if pattern.match(relative):
-                        return path
+                return url_path[len(prefix) :]
         return None
+
+    def spec_path(self, url_path: str) -> str | None:
+        relative = self.relative(url_path)
+        if relative is None:
+            return None
+        return next((path for pattern, _, path in self._templates if pattern.match(relative)), None)
 
     def operation(self, method: str, url_path: str) -> tuple[str, dict] | None:
         path = self.spec_path(url_path)
@@ -273,7 +340,8 @@ class Spec:
         operation = self.document["paths"][path].get(method.lower())
         return (path, operation) if operation else None
 
-    def response_schema(self, operation: dict, status: int) -> dict | None:
+    def response_schema(self, operation: dict, status: int) -> tuple[dict, set[tuple]] | None:
+        """The converted response schema and the key paths of the response's example."""
         responses = operation.get("responses", {})
         response = (
             responses.get(str(status)) or responses.get(f"{str(status)[0]}XX") or responses.get("default")
@@ -284,7 +352,13 @@ class Spec:
         media = content.get("application/json") or next(iter(content.values()), None)
         if media is None or "schema" not in media:
             return None
-        return to_json_schema(media["schema"], self.document)
+        return to_json_schema(media["schema"], self.document), example_paths(media.get("example"))
+
+    @staticmethod
+    def success_status(operation: dict) -> int:
+        """The documented 2xx status (201 for some creates), else 200."""
+        codes = sorted(int(code) for code in operation.get("responses", {}) if str(code).startswith("2"))
+        return codes[0] if codes else 200
 
     @staticmethod
     def declared_headers(operation: dict, status: int) -> dict[str, dict]:
@@ -296,3 +370,441 @@ def load_spec(path: Path, name: str, prefixes: tuple[str, ...], formats: tuple[s
     with path.open("rb") as handle:
         document = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return Spec(name=name, document=document, prefixes=prefixes, formats=formats)
+
+
+# ---------------------------------------------------------------------------------------
+# Schemas outside the OpenAPI specs
+# ---------------------------------------------------------------------------------------
+
+#: Pipedrive's error body (API notes, section 7), for statuses an operation does not document.
+ERROR_BODY_SCHEMA = {
+    "type": "object",
+    "required": ["success", "error", "error_info", "data", "additional_data"],
+    "properties": {
+        "success": {"const": False},
+        "error": {"type": "string", "minLength": 1},
+        "error_info": {"type": "string"},
+        "data": {"type": "null"},
+        "additional_data": {"type": "null"},
+    },
+    "additionalProperties": False,
+}
+
+
+def with_error_body(documented: dict) -> dict:
+    """An error schema from the spec widened by the common error keys of the API notes.
+
+    The specs describe error bodies unevenly (some only `success` and `error`, the 401 of
+    `/users/me` adds `errorCode`); the notes' body is the common case. A response must fit
+    the union of both, with the notes' required keys.
+    """
+    properties = {**ERROR_BODY_SCHEMA["properties"], **documented.get("properties", {})}
+    return {**ERROR_BODY_SCHEMA, "properties": properties}
+
+
+#: The deprecated v1 list/get endpoints left the v1 OpenAPI spec; the v1 reference's JSON
+#: schemas (docs/000_*.txt) still describe them, incompletely: checked leniently.
+DEPRECATED_V1_SCHEMAS = {
+    ("GET", "/deals"): "DealsGetAllDealsResponse",
+    ("GET", "/deals/{id}"): "DealsGetDetailsResponse",
+    ("GET", "/persons"): "PersonsListAllPersonsResponse",
+    ("GET", "/persons/{id}"): "PersonsGetPersonDetailsResponse",
+    ("GET", "/organizations"): "OrganizationsGetAllResponse",
+    ("GET", "/organizations/{id}"): "OrganizationsGetDetailsResponse",
+    ("GET", "/activities"): "ActivitiesListUserActivitiesResponse",
+    ("GET", "/activities/{id}"): "ActivitiesGetDetailsResponse",
+    ("GET", "/products"): "ProductsGetAllProductsResponse",
+    ("GET", "/products/{id}"): "ProductsGetDetailsResponse",
+}
+
+
+def load_reference_schemas(folder: Path) -> dict[str, dict]:
+    """`Name` lines followed by a JSON schema, as laid out in docs/000_*.txt."""
+    schemas: dict[str, dict] = {}
+    decoder = json.JSONDecoder()
+    for path in sorted(folder.glob("docs/000_*.txt")):
+        text = path.read_text(encoding="utf-8")
+        for match in re.finditer(r"^([A-Z][A-Za-z0-9]+)\n\{", text, flags=re.MULTILINE):
+            try:
+                schema, _ = decoder.raw_decode(text, match.end() - 1)
+            except ValueError:
+                continue
+            schemas[match.group(1)] = schema
+    return schemas
+
+
+def lenient(schema: dict) -> dict:
+    """Open every object and drop `additional_data`: for the incomplete docs/000 schemas."""
+    if isinstance(schema, dict):
+        out = {key: lenient(value) for key, value in schema.items()}
+        if out.get("additionalProperties") is False:
+            del out["additionalProperties"]
+        if isinstance(out.get("properties"), dict):
+            out["properties"].pop("additional_data", None)
+        return out
+    if isinstance(schema, list):
+        return [lenient(item) for item in schema]
+    return schema
+
+
+# ---------------------------------------------------------------------------------------
+# Matching a response to its schema
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    method: str
+    path: str
+    status: int
+    endpoint: str  # spec path, e.g. "GET v2 /deals/{id}"
+    source: str  # where the schema came from
+    result: ValidationResult
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.result.ok and not self.problems
+
+
+@dataclass
+class SchemaChoice:
+    endpoint: str  # e.g. "GET v2 /deals/{id}"
+    source: str  # "v2 spec", "v1 spec", "docs/000 (lenient)", "notes §7" or "no schema"
+    schema: dict | None = None
+    documented: set[tuple] = field(default_factory=set)
+    checker: jsonschema.FormatChecker | None = None
+    operation: dict | None = None
+
+
+class Checker:
+    """Finds the schema of a response (spec operation, else docs/000, else the error body)."""
+
+    def __init__(self, specs: list[Spec], reference: dict[str, dict]) -> None:
+        self.specs = specs
+        self.reference = reference
+        self.format_checkers = {spec.name: format_checker(spec.formats) for spec in specs}
+
+    def expected_status(self, method: str, path: str) -> int:
+        for spec in self.specs:
+            found = spec.operation(method, path)
+            if found:
+                return Spec.success_status(found[1])
+        return 200
+
+    def check(self, method: str, path: str, expect: int, response) -> Outcome:
+        status = response.status_code
+        problems = [] if status == expect else [f"status {status}, expected {expect}"]
+        content_type = response.headers.get("content-type", "")
+        if not content_type.startswith("application/json"):
+            problems.append(f"content-type {content_type!r}")
+        choice = self.choose(method, path, status)
+        for name in Spec.declared_headers(choice.operation or {}, status):
+            if name.lower() not in {key.lower() for key in response.headers}:
+                problems.append(f"declared header {name} missing")
+        try:
+            body = response.json()
+        except ValueError:
+            result = ValidationResult(["body is not JSON"])
+        else:
+            result = ValidationResult()
+            if choice.schema is not None:
+                result = validate(body, choice.schema, choice.checker, choice.documented)
+        return Outcome(method, path, status, choice.endpoint, choice.source, result, problems)
+
+    def choose(self, method: str, path: str, status: int) -> SchemaChoice:
+        for spec in self.specs:
+            relative = spec.relative(path)
+            if relative is None:
+                continue
+            found = spec.operation(method, path)
+            template = found[0] if found else self._deprecated_template(spec, relative) or relative
+            endpoint = f"{method} {spec.name} {template}"
+            operation = found[1] if found else None
+            documented = spec.response_schema(operation, status) if operation else None
+            if documented is not None:
+                schema, example = documented
+                if status >= 400:
+                    schema = with_error_body(schema)
+                checker = self.format_checkers[spec.name]
+                return SchemaChoice(endpoint, f"{spec.name} spec", schema, example, checker, operation)
+            if status >= 400:
+                return SchemaChoice(endpoint, "notes §7", ERROR_BODY_SCHEMA, operation=operation)
+            name = DEPRECATED_V1_SCHEMAS.get((method, template)) if spec.name == "v1" else None
+            if name in self.reference:
+                schema = lenient(to_json_schema(self.reference[name], {}))
+                return SchemaChoice(endpoint, "docs/000 (lenient)", schema)
+            return SchemaChoice(endpoint, "no schema")
+        return SchemaChoice(f"{method} {path}", "no schema")
+
+    @staticmethod
+    def _deprecated_template(spec: Spec, relative: str) -> str | None:
+        if spec.name != "v1":
+            return None
+        for _, template in DEPRECATED_V1_SCHEMAS:
+            if re.match("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$", relative):
+                return template
+        return None
+
+
+# ---------------------------------------------------------------------------------------
+# The calls: every route the simulator serves, reads, writes and documented errors
+# ---------------------------------------------------------------------------------------
+
+ENTITY_PATHS = {
+    "deals": "/deals",
+    "persons": "/persons",
+    "organizations": "/organizations",
+    "activities": "/activities",
+    "products": "/products",
+    "pipelines": "/pipelines",
+    "stages": "/stages",
+}
+INCREMENTAL = ("deals", "persons", "organizations", "activities", "products")
+FIELD_PATHS = {
+    "deal_fields": "/dealFields",
+    "person_fields": "/personFields",
+    "organization_fields": "/organizationFields",
+    "product_fields": "/productFields",
+    "activity_fields": "/activityFields",
+}
+WRITE_BODIES = {
+    "deals": ({"title": "Conformance deal", "value": 100, "currency": "EUR"}, {"title": "Renamed"}),
+    "persons": ({"name": "Conformance Person"}, {"job_title": "Tester"}),
+    "organizations": ({"name": "Conformance Org"}, {"name": "Conformance Org 2"}),
+    "activities": ({"subject": "Call them", "type": "call"}, {"done": True}),
+    "products": ({"name": "Conformance product", "prices": []}, {"unit": "box"}),
+    "pipelines": ({"name": "Conformance pipeline"}, {"name": "Renamed pipeline"}),
+    "stages": ({"name": "Conformance stage", "pipeline_id": 1}, {"name": "Renamed stage"}),
+}
+NO_TOKEN = ""
+WRONG_TOKEN = "not-the-token"
+
+
+class Run:
+    """Sends calls to one simulator and checks each response as it arrives."""
+
+    def __init__(self, sim, checker: Checker) -> None:
+        self.sim = sim
+        self.checker = checker
+        self.session = requests.Session()
+        self.outcomes: list[Outcome] = []
+
+    def call(self, method: str, path: str, params=None, body=None, expect: int | None = None, token=None):
+        """Send one request; `expect` defaults to the operation's documented success status."""
+        expect = expect or self.checker.expected_status(method, path)
+        headers = {} if token == NO_TOKEN else {"x-api-token": token or self.sim.token}
+        response = self.session.request(
+            method, self.sim.base_url + path, params=params, json=body, headers=headers, timeout=30
+        )
+        self.outcomes.append(self.checker.check(method, path, expect, response))
+        try:
+            return response.json()
+        except ValueError:
+            return None
+
+    def v2_reads(self) -> None:
+        sim = self.sim
+        for entity, path in ENTITY_PATHS.items():
+            page = self.call("GET", f"/api/v2{path}", {"limit": 3})
+            cursor = (page.get("additional_data") or {}).get("next_cursor")
+            if cursor:
+                self.call("GET", f"/api/v2{path}", {"limit": 3, "cursor": cursor})
+            if entity in INCREMENTAL:
+                self.call(
+                    "GET",
+                    f"/api/v2{path}",
+                    {"updated_since": "2020-01-01T00:00:00Z", "sort_by": "update_time"},
+                )
+            self.call("GET", f"/api/v2{path}/{_first_id(sim, entity)}")
+            self.call("GET", f"/api/v2{path}/999999", expect=404)
+        deleted = next(deal["id"] for deal in sim.truth("deals") if deal["is_deleted"])
+        with_products = sorted({row["deal_id"] for row in sim.truth("deal_products")})[:5]
+        self.call(
+            "GET", "/api/v2/deals", {"status": "open,won,lost,deleted", "include_option_labels": "true"}
+        )
+        self.call("GET", f"/api/v2/deals/{deleted}")
+        self.call("GET", "/api/v2/deals/archived", {"limit": 5})
+        self.call("GET", "/api/v2/deals/products", {"deal_ids": ",".join(map(str, with_products))})
+        self.call("GET", f"/api/v2/deals/{with_products[0]}/products")
+        for field_entity, path in FIELD_PATHS.items():
+            self.call("GET", f"/api/v2{path}", {"limit": 500})
+            for definition in _one_field_per_type(sim, field_entity):
+                self.call("GET", f"/api/v2{path}/{definition['field_code']}")
+            self.call("GET", f"/api/v2{path}/nope", expect=404)
+
+    def v2_writes(self) -> None:
+        for entity, (create, change) in WRITE_BODIES.items():
+            path = f"/api/v2{ENTITY_PATHS[entity]}"
+            created = self.call("POST", path, body=create)
+            new_id = created["data"]["id"]
+            self.call("PATCH", f"{path}/{new_id}", body=change)
+            self.call("DELETE", f"{path}/{new_id}")
+        self.call("POST", "/api/v2/deals", body={"value": 5}, expect=400)
+        deal_id = _first_id(self.sim, "deals")
+        attachment = {"product_id": _first_id(self.sim, "products"), "item_price": 10, "quantity": 2}
+        added = self.call("POST", f"/api/v2/deals/{deal_id}/products", body=attachment)
+        attachment_path = f"/api/v2/deals/{deal_id}/products/{added['data']['id']}"
+        self.call("PATCH", attachment_path, body={"quantity": 3})
+        self.call("DELETE", attachment_path)
+        for field_entity, path in FIELD_PATHS.items():
+            if field_entity == "activity_fields":
+                continue  # read-only in v2
+            new_field = {"field_name": "Conformance enum", "field_type": "enum", "options": [{"label": "A"}]}
+            created = self.call("POST", f"/api/v2{path}", body=new_field)["data"]
+            base = f"/api/v2{path}/{created['field_code']}"
+            option_id = created["options"][0]["id"]
+            self.call("PATCH", base, body={"field_name": "Conformance enum, renamed"})
+            self.call("POST", f"{base}/options", body=[{"label": "B"}, {"label": "C"}])
+            self.call("PATCH", f"{base}/options", body=[{"id": option_id, "label": "A2"}])
+            self.call("DELETE", f"{base}/options", body=[{"id": option_id}])
+            self.call("DELETE", base)
+
+    def v1_reads(self) -> None:
+        sim = self.sim
+        for path in ("/users", "/users/me", "/users/2", "/activityTypes", "/currencies", "/leadLabels"):
+            self.call("GET", f"/v1{path}")
+        self.call("GET", "/v1/users/999999", expect=404)
+        for path in ("/leads", "/leads/archived", "/notes", "/deals/archived"):
+            self.call("GET", f"/api/v1{path}", {"limit": 5})
+        self.call("GET", f"/v1/leads/{sim.truth('leads')[0]['id']}")
+        self.call("GET", "/v1/leads/00000000-0000-4000-8000-000000000000", expect=404)
+        self.call("GET", f"/v1/notes/{sim.truth('notes')[0]['id']}")
+        self.call("GET", "/v1/recents", {"since_timestamp": "2000-01-01 00:00:00", "limit": 500})
+        self.call("GET", "/v1/recents", expect=400)
+        for path in FIELD_PATHS.values():
+            fields = self.call("GET", f"/v1{path}")["data"]
+            if path != "/activityFields":  # v1 has no single activity field endpoint
+                custom = next((item for item in fields if item["edit_flag"]), fields[-1])
+                self.call("GET", f"/api/v1{path}/{custom['id']}")
+        for entity in INCREMENTAL:
+            path = ENTITY_PATHS[entity]
+            params = {"limit": 5, "user_id": 0} if entity == "activities" else {"limit": 5}
+            self.call("GET", f"/v1{path}", params)
+            self.call("GET", f"/api/v1{path}/{_first_id(sim, entity)}")
+
+    def auth_errors(self) -> None:
+        self.call("GET", "/api/v2/deals", token=NO_TOKEN, expect=401)
+        self.call("GET", "/api/v2/persons/1", token=WRONG_TOKEN, expect=401)
+        self.call("GET", "/v1/users/me", token=WRONG_TOKEN, expect=401)
+        self.call("GET", "/api/v1/leads", token=NO_TOKEN, expect=401)
+        self.call("GET", "/api/v2/no-such-endpoint", expect=404)
+
+    def unexercised_routes(self) -> list[str]:
+        """Routes the simulator serves that no call reached (v1 counts under either prefix)."""
+        router = self.sim.server.router
+        served = {route.name for route in [*router.routes, *getattr(router, "_literal", {}).values()]}
+        hit = set(self.sim.stats["endpoints"])
+        normalise = lambda name: name.replace(" /api/v1/", " /v1/")  # noqa: E731
+        hit_names = {normalise(name) for name in hit}
+        return sorted({normalise(name) for name in served} - hit_names)
+
+
+def _first_id(sim, entity: str) -> int:
+    return next(record["id"] for record in sim.truth(entity) if not record.get("is_deleted"))
+
+
+def _one_field_per_type(sim, field_entity: str) -> list[dict]:
+    seen: dict[tuple[str, bool], dict] = {}
+    for definition in sim.fields(field_entity):
+        seen.setdefault((definition["field_type"], definition["is_custom_field"]), definition)
+    return list(seen.values())
+
+
+def rate_limit_outcomes(checker: Checker) -> list[Outcome]:
+    """Burst past the limit of a rate-limited simulator: the 429 body and its headers."""
+    with Simulator.start(seed=2, counts=SMALL_COUNTS, plan="lite", burst_limit=3) as sim:
+        session = requests.Session()
+        session.headers["x-api-token"] = sim.token
+        responses = [session.get(f"{sim.base_url}/api/v2/pipelines", timeout=30) for _ in range(6)]
+    limited = next((response for response in responses if response.status_code == 429), responses[-1])
+    outcome = checker.check("GET", "/api/v2/pipelines", 429, limited)
+    missing = [name for name in RATE_LIMIT_HEADERS if name not in {key.lower() for key in limited.headers}]
+    outcome.problems += [f"rate-limit header {name} missing (notes §6)" for name in missing]
+    ok_headers = {key.lower() for key in responses[0].headers}
+    first = checker.check("GET", "/api/v2/pipelines", 200, responses[0])
+    first.problems += [f"rate-limit header {name} missing (notes §6)" for name in RATE_LIMIT_HEADERS[:3]
+                       if name not in ok_headers]  # fmt: skip
+    return [first, outcome]
+
+
+RATE_LIMIT_HEADERS = ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "retry-after")
+SMALL_COUNTS = {
+    "users": 4,
+    "pipelines": 2,
+    "organizations": 12,
+    "persons": 20,
+    "products": 6,
+    "deals": 40,
+    "deal_products": 12,
+    "activities": 20,
+    "leads": 12,
+    "notes": 8,
+}
+
+
+# ---------------------------------------------------------------------------------------
+# Report
+# ---------------------------------------------------------------------------------------
+
+
+def summarise(outcomes: list[Outcome], unexercised: list[str]) -> tuple[list[str], bool]:
+    rows: dict[tuple[str, int], list[Outcome]] = {}
+    for outcome in outcomes:
+        rows.setdefault((outcome.endpoint, outcome.status), []).append(outcome)
+    lines = [_row("endpoint", "status", "calls", "result", "nulls", "exkeys", "schema / first errors")]
+    all_ok = True
+    for (endpoint, status), group in sorted(rows.items()):
+        failures = [outcome for outcome in group if not outcome.ok]
+        unchecked = all(outcome.source == "no schema" for outcome in group)
+        verdict = "FAIL" if failures else "n/a" if unchecked else "pass"
+        all_ok &= not failures
+        nulls = sum(len(outcome.result.tolerated_nulls) for outcome in group)
+        example_keys = sum(len(outcome.result.example_keys) for outcome in group)
+        detail = group[0].source
+        if failures:
+            errors = [*failures[0].problems, *failures[0].result.errors]
+            detail += " | " + " ; ".join(errors[:3])
+        lines.append(_row(endpoint, status, len(group), verdict, nulls, example_keys, detail))
+    for name in unexercised:
+        all_ok = False
+        lines.append(_row(name, "-", 0, "FAIL", "", "", "served but never called"))
+    checked = sum(1 for outcome in outcomes if outcome.source != "no schema")
+    failed = sum(1 for outcome in outcomes if not outcome.ok)
+    lines.append(
+        f"\n{len(outcomes)} responses, {checked} validated, {failed} failed, {len(unexercised)} unexercised"
+    )
+    return lines, all_ok
+
+
+def _row(endpoint, status, calls, verdict, nulls, example_keys, detail) -> str:
+    return f"{endpoint[:58]:58} {status:>6} {calls:>5} {verdict:6} {nulls:>5} {example_keys:>6}  {detail}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("reference", type=Path, help="folder with pipedrive-v1/v2-openapi.yml")
+    args = parser.parse_args(argv)
+    specs = [
+        load_spec(
+            args.reference / "pipedrive-v2-openapi.yml", "v2", ("/api/v2",), ("date-time", "date", "uuid")
+        ),
+        load_spec(args.reference / "pipedrive-v1-openapi.yml", "v1", ("/v1", "/api/v1"), ("date", "uuid")),
+    ]
+    checker = Checker(specs, load_reference_schemas(args.reference))
+    with Simulator.start(seed=1, counts=SMALL_COUNTS) as sim:
+        run = Run(sim, checker)
+        run.v2_reads()
+        run.v1_reads()
+        run.v2_writes()
+        run.auth_errors()
+        unexercised = run.unexercised_routes()
+        outcomes = run.outcomes
+    outcomes += rate_limit_outcomes(checker)
+    lines, all_ok = summarise(outcomes, unexercised)
+    print("\n".join(lines))
+    return 0 if all_ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -98,8 +98,9 @@ class Related:
     custom_fields: dict[str, list[dict]] = field(default_factory=dict)
 
 
-def user_ref(user: dict | None, user_id: Any) -> dict | None:
-    """The nested user object v1 deals/persons/organizations/products carry."""
+def user_ref(user: dict | None, user_id: Any, has_pic: bool | int = False) -> dict | None:
+    """The nested user object v1 deals/persons/organizations/products carry (`has_pic` is a
+    boolean on deals and products, 0/1 on persons and organizations)."""
     if user_id is None:
         return None
     user = user or {}
@@ -107,7 +108,7 @@ def user_ref(user: dict | None, user_id: Any) -> dict | None:
         "id": user_id,
         "name": user.get("name"),
         "email": user.get("email"),
-        "has_pic": 0,
+        "has_pic": has_pic,
         "pic_hash": None,
         "active_flag": bool(user.get("active_flag", True)),
         "value": user_id,
@@ -285,7 +286,7 @@ def person_to_v1(person: dict, related: Related, nested: bool = True) -> dict:
     record = {
         "id": person_id,
         "company_id": COMPANY_ID,
-        "owner_id": user_ref(owner, person.get("owner_id")) if nested else person.get("owner_id"),
+        "owner_id": user_ref(owner, person.get("owner_id"), has_pic=0) if nested else person.get("owner_id"),
         "org_id": organization_ref(organization, org_id, related.people_count(org_id)) if nested else org_id,
         "name": person.get("name"),
         "first_name": person.get("first_name"),
@@ -348,7 +349,11 @@ def organization_to_v1(organization: dict, related: Related, nested: bool = True
     record = {
         "id": org_id,
         "company_id": COMPANY_ID,
-        "owner_id": user_ref(owner, organization.get("owner_id")) if nested else organization.get("owner_id"),
+        "owner_id": (
+            user_ref(owner, organization.get("owner_id"), has_pic=0)
+            if nested
+            else organization.get("owner_id")
+        ),
         "name": organization.get("name"),
         "open_deals_count": 0,
         "related_open_deals_count": 0,

@@ -299,7 +299,7 @@ def list_fields(store: Store, path_name: str, query: Query) -> Body:
     field_entity = V1_FIELD_PATHS[path_name]
     page = parse_page(query, default_limit=500)
     with store.lock:
-        fields = fields_to_v1(store.field_registry(field_entity).fields)
+        fields = fields_to_v1(store.field_registry(field_entity).fields, field_entity)
     chunk, more = page.slice(fields)
     pagination = page.pagination(more)
     pagination.pop("next_start", None)
@@ -310,7 +310,7 @@ def get_field(store: Store, path_name: str, field_id: str) -> Body:
     field_entity = V1_FIELD_PATHS[path_name]
     wanted = _path_int(field_id, "Field")
     with store.lock:
-        for field in fields_to_v1(store.field_registry(field_entity).fields):
+        for field in fields_to_v1(store.field_registry(field_entity).fields, field_entity):
             if field["id"] == wanted:
                 return _ok(field)
     raise ApiError(404, "Field not found")

@@ -32,6 +32,9 @@ V1_FIELD_TYPE = {
     "picture": "varchar",
 }
 
+#: Narrower per-entity lists: the v1 productFields spec has no `visible_to` type.
+V1_FIELD_TYPE_OVERRIDES = {"product_fields": {"visible_to": "enum"}}
+
 #: Which URL names each field entity answers to.
 V1_FIELD_PATHS = {
     "dealFields": "deal_fields",
@@ -47,11 +50,12 @@ def v1_field_id(field_code: str) -> int:
     return zlib.crc32(field_code.encode()) & 0x7FFFFFFF
 
 
-def field_to_v1(field: dict, order_nr: int) -> dict[str, Any]:
+def field_to_v1(field: dict, order_nr: int, field_entity: str | None = None) -> dict[str, Any]:
     is_custom = bool(field.get("is_custom_field"))
     options = field.get("options")
     ui = field.get("ui_visibility") or {}
     field_type = V1_FIELD_TYPE.get(field["field_type"], field["field_type"])
+    field_type = V1_FIELD_TYPE_OVERRIDES.get(field_entity or "", {}).get(field_type, field_type)
     return {
         "id": field.get("id", v1_field_id(field["field_code"])),
         "key": field["field_code"],
@@ -77,5 +81,5 @@ def field_to_v1(field: dict, order_nr: int) -> dict[str, Any]:
     }
 
 
-def fields_to_v1(fields: list[dict]) -> list[dict[str, Any]]:
-    return [field_to_v1(field, order_nr) for order_nr, field in enumerate(fields, start=1)]
+def fields_to_v1(fields: list[dict], field_entity: str | None = None) -> list[dict[str, Any]]:
+    return [field_to_v1(field, order_nr, field_entity) for order_nr, field in enumerate(fields, start=1)]

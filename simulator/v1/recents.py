@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 
 from simulator.errors import bad_request
+from simulator.fields import ADDRESS_PARTS
 from simulator.store import MAX_KEY, Store
 from simulator.v1.convert import CONVERTERS, Related
 from simulator.v1.pagination import parse_page
@@ -36,6 +37,16 @@ RECENT_ITEMS = {
 }
 #: Items whose recents flavour keeps ids flat instead of v1's nested objects.
 FLAT_ID_ITEMS = {"deal", "person", "product"}
+#: Keys of the list/get-one v1 records that the recents flavour of an item does not carry.
+RECENTS_OMITS = {
+    "deal": ("archive_time",),
+    "organization": ("delete_time",),
+    "activity": ("priority",),
+    "person": (
+        "delete_time", "primary_email", "marketing_status", "im", "birthday", "job_title", "notes",
+        "postal_address", *(f"postal_address_{part}" for part in ADDRESS_PARTS),
+    ),
+}  # fmt: skip
 V1_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
@@ -120,7 +131,10 @@ def _item_data(store: Store, related: Related, item: str, entity: str, record_id
     convert = CONVERTERS.get(entity)
     if convert is None:  # stored in v1 shape already
         return record
-    return convert(record, related, nested=item not in FLAT_ID_ITEMS)
+    data = convert(record, related, nested=item not in FLAT_ID_ITEMS)
+    for key in RECENTS_OMITS.get(item, ()):
+        data.pop(key, None)
+    return data
 
 
 def _v1_text(epoch_seconds: int) -> str:

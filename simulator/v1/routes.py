@@ -63,7 +63,10 @@ def routes() -> list[tuple[str, str, Callable[[Request], Response], int]]:
     ]
     for path_name in V1_FIELD_PATHS:
         table.append(("GET", f"/{path_name}", _query_route(partial(_fields, path_name)), V1_LIST_COST))
-        table.append(("GET", f"/{path_name}/{{id}}", _item_route(partial(_field, path_name)), V1_ITEM_COST))
+        if path_name != "activityFields":  # v1 has no single activity field endpoint
+            table.append(
+                ("GET", f"/{path_name}/{{id}}", _item_route(partial(_field, path_name)), V1_ITEM_COST)
+            )
     for entity, path in DEPRECATED_LISTS.items():
         table.append(("GET", path, _query_route(partial(_records, entity)), V1_LIST_COST))
         table.append(("GET", f"{path}/{{id}}", _item_route(partial(_record, entity)), V1_ITEM_COST))
