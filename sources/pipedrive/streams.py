@@ -62,12 +62,12 @@ def read_entity(entity: Entity, context: SyncContext) -> Iterator[object]:
             entity.json_columns,
             state.setdefault("column_types", {}),
         )
-        yield from _finish_pending_children(entity, context, state)
+        yield from _read_children_of(entity, context, state)
         complete = all(stream.read == "whole" for stream in active_streams(entity, context))
         seen_ids: set | None = set() if complete and entity.primary_key else None
         for stream in active_streams(entity, context):
             yield from _read_stream(entity, stream, context, state, builder, seen_ids)
-        yield from _finish_pending_children(entity, context, state)
+        yield from _read_children_of(entity, context, state)
         if seen_ids is not None:
             context.report.complete_id_sets[entity.name] = seen_ids
     except BudgetExhaustedError as stop:
@@ -107,6 +107,7 @@ def _read_stream(entity, stream, context, state, builder, seen_ids) -> Iterator[
             buffer = []
             if ascending and newest is not None:
                 cursors[key] = newest.isoformat()
+            yield from _read_children_of(entity, context, state, full_batches_only=True)
         if reached_cutoff:
             break
     newest = _latest(newest, buffer, entity.cursor_field)
@@ -114,6 +115,7 @@ def _read_stream(entity, stream, context, state, builder, seen_ids) -> Iterator[
         yield from _emit(entity, buffer, constants, context, state, builder)
     if newest is not None and entity.cursor_field and stream.read != "whole":
         cursors[key] = newest.isoformat()
+    yield from _read_children_of(entity, context, state, full_batches_only=True)
     context.progress(f"{entity.name}: {stream.path} done")
 
 
@@ -132,16 +134,18 @@ def _emit(entity, rows, constants, context, state, builder) -> Iterator[object]:
             create_table_variant=True,
         )
     for child_name in entity.children:
+        # parents handed to dlt above wait in state for their children: a stop keeps them pending
         pending = state.setdefault("pending_children", {}).setdefault(child_name, [])
-        pending.extend(table.column(entity.primary_key).to_pylist())
-        yield from _read_children(CHILDREN[child_name], context, state, full_batches_only=True)
+        known = set(pending)
+        pending.extend(
+            parent for parent in table.column(entity.primary_key).to_pylist() if parent not in known
+        )
 
 
-def _finish_pending_children(entity, context, state) -> Iterator[object]:
-    """Children whose parents were loaded by a run that stopped early are fetched first."""
+def _read_children_of(entity, context, state, full_batches_only=False) -> Iterator[object]:
     for child_name in entity.children:
         if state.get("pending_children", {}).get(child_name):
-            yield from _read_children(CHILDREN[child_name], context, state)
+            yield from _read_children(CHILDREN[child_name], context, state, full_batches_only)
 
 
 def _read_children(child: Child, context: SyncContext, state, full_batches_only=False) -> Iterator[object]:

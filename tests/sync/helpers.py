@@ -37,9 +37,9 @@ V1_LIST_ENTITIES = ("deals", "persons", "organizations", "activities", "products
 
 def sync(sim, tmp_path: Path, **options):
     options.setdefault("retry", FAST_RETRY)
+    options.setdefault("api_token", sim.token)
     return run_sync(
         base_url=sim.base_url,
-        api_token=sim.token,
         duckdb_path=tmp_path / "pipedrive.duckdb",
         pipelines_dir=tmp_path / "state",
         **options,

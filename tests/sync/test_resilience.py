@@ -1,0 +1,92 @@
+"""Bad token, spent budget, storms of 5xx/429/resets, and the token never leaking anywhere."""
+
+from __future__ import annotations
+
+import logging
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from pipelines.commands import run as run_command
+from simulator.control import Simulator
+from sources.pipedrive.errors import AuthenticationError
+from tests.sync.helpers import assert_matches_truth, mismatches, raw_rows, sync
+
+TOKEN = "tok-7f3c9a51d2e84b06-secret"
+COUNTS = {"deals": 900, "persons": 200, "activities": 200, "deal_products": 300, "notes": 100}
+
+
+def test_bad_token_one_request_one_clear_message(tmp_path):
+    with Simulator.start(seed=2, counts={"deals": 50}, token=TOKEN) as sim:
+        with pytest.raises(AuthenticationError, match="401"):
+            sync(sim, tmp_path / "api", api_token="wrong-token")
+        assert sim.stats["requests"] == 1
+        sim.reset_stats()
+        outcome = CliRunner().invoke(
+            run_command,
+            ["--base-url", sim.base_url, "--duckdb", str(tmp_path / "cli.duckdb")],
+            env={"PIPEDRIVE_API_TOKEN": "wrong-token"},
+        )
+        assert outcome.exit_code == 1
+        assert outcome.output.count("401") == 1 and "wrong-token" not in outcome.output
+        assert sim.stats["requests"] == 1
+
+
+def test_spent_budget_stops_cleanly_and_resumes_after_midnight(tmp_path):
+    counts = {**COUNTS, "deals": 3000}  # a full sync costs ~630 tokens, the budget is 500 a day
+    with Simulator.start(
+        seed=5, counts=counts, token=TOKEN, plan="lite", daily_budget=500, burst_limit=200
+    ) as sim:
+        first = sync(sim, tmp_path)
+        assert not first.complete
+        assert "budget" in first.message and "resets at" in first.message
+        budget_429s = sum(item["statuses"].get(429, 0) for item in sim.stats["endpoints"].values())
+        assert 1 <= budget_429s <= 3  # stopped at once (a few threads in flight), no retry loop
+        # what was loaded stays loaded and is exact
+        loaded = raw_rows(tmp_path, "deals")
+        assert loaded and not mismatches(tmp_path, "deals", [sim.get("deals", row["id"]) for row in loaded])
+        sim.advance(sim.clock.seconds_to_midnight() + 60)
+        second = sync(sim, tmp_path)
+        assert second.complete, second.message
+        assert_matches_truth(sim, tmp_path)
+
+
+def test_storms_of_errors_resets_truncations_and_429s_are_survived(tmp_path):
+    with Simulator.start(seed=6, counts=COUNTS, token=TOKEN, plan="growth", burst_limit=8) as sim:
+        sim.set_faults(error_rate=0.15, reset_rate=0.05, truncate_rate=0.05, html_rate=0.05, seed=9)
+        result = sync(sim, tmp_path)
+        sim.set_faults()
+        assert result.complete
+        statuses = [status for item in sim.stats["endpoints"].values() for status in item["statuses"]]
+        assert 429 in statuses
+        assert result.requests >= sim.stats["requests"] + 5  # injected faults were retried
+        assert_matches_truth(sim, tmp_path)
+
+
+def test_token_appears_in_no_output_log_state_trace_or_table(tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    with Simulator.start(seed=4, counts={"deals": 300}, token=TOKEN, plan="lite", daily_budget=2000) as sim:
+        sim.set_faults(error_rate=0.1, truncate_rate=0.05, seed=3)
+        outcome = CliRunner().invoke(
+            run_command,
+            ["--base-url", sim.base_url, "--duckdb", str(tmp_path / "pipedrive.duckdb"), "--reconcile"],
+            env={"PIPEDRIVE_API_TOKEN": TOKEN},
+        )
+        assert outcome.exit_code == 0, outcome.output
+        assert not mismatches(tmp_path, "deals", sim.truth("deals"))
+    assert TOKEN not in outcome.output and TOKEN not in caplog.text
+    files = [path for path in tmp_path.rglob("*") if path.is_file()]
+    assert any(path.name.endswith("trace.pickle") for path in files)  # dlt's trace exists and was scanned
+    for path in files:
+        assert TOKEN.encode() not in path.read_bytes(), path
+    with duckdb.connect(str(tmp_path / "pipedrive.duckdb"), read_only=True) as con:
+        text_columns = con.execute(
+            "SELECT table_schema, table_name, column_name FROM information_schema.columns "
+            "WHERE data_type = 'VARCHAR'"
+        ).fetchall()
+        for schema, table, column in text_columns:
+            hits = con.execute(
+                f'SELECT count(*) FROM "{schema}"."{table}" WHERE "{column}" LIKE ?', [f"%{TOKEN}%"]
+            ).fetchone()[0]
+            assert hits == 0, (schema, table, column)
