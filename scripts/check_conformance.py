@@ -662,7 +662,15 @@ class Run:
 
     def v1_reads(self) -> None:
         sim = self.sim
-        for path in ("/users", "/users/me", "/users/2", "/activityTypes", "/currencies", "/leadLabels"):
+        for path in (
+            "/users",
+            "/users/me",
+            "/users/2",
+            "/activityTypes",
+            "/currencies",
+            "/leadLabels",
+            "/leadFields",
+        ):
             self.call("GET", f"/v1{path}")
         self.call("GET", "/v1/users/999999", expect=404)
         for path in ("/leads", "/leads/archived", "/notes", "/deals/archived"):

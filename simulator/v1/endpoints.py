@@ -13,7 +13,7 @@ from simulator.clock import parse_instant
 from simulator.errors import ApiError, bad_request, not_found
 from simulator.store import Store
 from simulator.v1.convert import CONVERTERS, custom_value_to_v1
-from simulator.v1.fields import V1_FIELD_PATHS, fields_to_v1
+from simulator.v1.fields import V1_FIELD_PATHS, fields_to_v1, lead_fields
 from simulator.v1.pagination import parse_page
 from simulator.v1.related import related_from_store
 
@@ -304,6 +304,14 @@ def list_fields(store: Store, path_name: str, query: Query) -> Body:
     pagination = page.pagination(more)
     pagination.pop("next_start", None)
     return _ok(chunk, pagination)
+
+
+def list_lead_fields(store: Store, query: Query) -> Body:
+    page = parse_page(query)
+    with store.lock:
+        fields = fields_to_v1(lead_fields(store.field_registry("deal_fields").fields))
+    chunk, more = page.slice(fields)
+    return _ok(chunk, {"pagination": page.pagination(more)})
 
 
 def get_field(store: Store, path_name: str, field_id: str) -> Body:

@@ -81,5 +81,36 @@ def field_to_v1(field: dict, order_nr: int, field_entity: str | None = None) -> 
     }
 
 
+#: Built-in lead fields (leads have no field entity of their own): (key, name, v2 type).
+LEAD_BUILTINS = (
+    ("title", "Title", "varchar"),
+    ("owner_id", "Owner", "user"),
+    ("person_id", "Person", "people"),
+    ("organization_id", "Organization", "org"),
+    ("value", "Value", "monetary"),
+    ("expected_close_date", "Expected close date", "date"),
+    ("label_ids", "Labels", "set"),
+    ("source_name", "Source", "varchar"),
+    ("visible_to", "Visible to", "visible_to"),
+    ("add_time", "Lead created", "date"),
+    ("update_time", "Update time", "date"),
+)
+
+
+def lead_fields(deal_fields: list[dict]) -> list[dict]:
+    """`/v1/leadFields`: the lead built-ins, then the deal custom fields leads inherit."""
+    builtins = [
+        {
+            "field_code": code,
+            "field_name": name,
+            "field_type": kind,
+            "is_custom_field": False,
+            "options": None,
+        }
+        for code, name, kind in LEAD_BUILTINS
+    ]
+    return builtins + [field for field in deal_fields if field.get("is_custom_field")]
+
+
 def fields_to_v1(fields: list[dict], field_entity: str | None = None) -> list[dict[str, Any]]:
     return [field_to_v1(field, order_nr, field_entity) for order_nr, field in enumerate(fields, start=1)]

@@ -58,6 +58,7 @@ def routes() -> list[tuple[str, str, Callable[[Request], Response], int]]:
         ("GET", "/activityTypes", _query_route(endpoints.list_all("activity_types")), V1_LIST_COST),
         ("GET", "/currencies", _query_route(endpoints.list_all("currencies")), V1_LIST_COST),
         ("GET", "/leadLabels", _query_route(endpoints.list_all("lead_labels")), 10),
+        ("GET", "/leadFields", _query_route(endpoints.list_lead_fields), V1_LIST_COST),
         ("GET", "/recents", _query_route(recents), V1_LIST_COST),
         ("GET", "/deals/archived", _query_route(_archived_deals), V1_ARCHIVED_COST),
     ]

@@ -309,3 +309,12 @@ def test_token_costs_follow_the_v1_spec(sim, http):
     assert endpoints["GET /v1/deals"]["tokens"] == 20
     assert endpoints["GET /v1/deals/{id}"]["tokens"] == 2
     assert endpoints["GET /v1/leads/archived"]["tokens"] == 40
+
+
+def test_lead_fields_are_lead_builtins_plus_the_deal_custom_fields(sim, http):
+    body = get(sim, http, "/v1/leadFields")
+    custom_codes = [field["field_code"] for field in sim.fields("deal_fields") if field["is_custom_field"]]
+    keys = [field["key"] for field in body["data"]]
+    assert keys[-len(custom_codes) :] == custom_codes
+    assert {"title", "value", "person_id", "organization_id"} <= set(keys)
+    assert all(field["edit_flag"] == (field["key"] in custom_codes) for field in body["data"])
