@@ -23,6 +23,7 @@ from simulator.server import RequestInfo, SimulatorServer
 from simulator.store import Store
 
 DEFAULT_TOKEN = "sim-api-token"
+SHUTDOWN_POLL_SECONDS = 0.05  # how quickly stop() takes effect
 
 
 def build_router(store: Store) -> Router:
@@ -74,15 +75,13 @@ class Simulator:
     def start(cls, **kwargs) -> Simulator:
         """Generate the data and serve it on a free port in a background thread."""
         sim = cls(**kwargs)
-        sim._thread = threading.Thread(
-            target=sim.server.serve_forever, name="pipedrive-simulator", daemon=True
-        )
+        sim._thread = threading.Thread(target=sim.serve_forever, name="pipedrive-simulator", daemon=True)
         sim._thread.start()
         return sim
 
     def serve_forever(self) -> None:
         """Serve in the calling thread (the CLI), until `stop()` from another thread or a signal."""
-        self.server.serve_forever()
+        self.server.serve_forever(poll_interval=SHUTDOWN_POLL_SECONDS)
 
     def stop(self) -> None:
         self.server.shutdown()

@@ -90,6 +90,14 @@ HOSTILE_CUSTOM_FIELDS: tuple[tuple[str, str, object], ...] = (
     ("Billing address", "address", None),
 )
 
+# Per entity, custom fields named exactly like one of its built-in fields.
+BUILTIN_NAMESAKES: dict[str, tuple[tuple[str, str, object], ...]] = {
+    "deals": (),  # "Title" and "Value" above already are
+    "persons": (("Name", "varchar", None), ("Email", "varchar", None)),
+    "organizations": (("Name", "varchar", None), ("Address", "text", None)),
+    "products": (("Name", "varchar", None),),
+}
+
 # Built-in fields per record entity: (field_code, field_name, field_type, options or None).
 BUILTIN_FIELDS: dict[str, tuple[tuple[str, str, str, object], ...]] = {
     "deals": (

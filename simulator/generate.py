@@ -19,6 +19,7 @@ from simulator.clock import SECONDS_PER_DAY, day, iso
 from simulator.fields import (
     ADDRESS_PARTS,
     BUILTIN_FIELDS,
+    BUILTIN_NAMESAKES,
     FIELD_ENTITIES,
     HOSTILE_CUSTOM_FIELDS,
     field_hash,
@@ -60,7 +61,6 @@ def generate(store: Store, counts: dict[str, int] | None = None) -> None:
     finally:
         if was_enabled:
             gc.enable()
-    gc.freeze()  # keep later collections from walking the (acyclic) records again and again
 
 
 class _Generator:
@@ -266,7 +266,8 @@ class _Generator:
             if record_entity == "activities":
                 continue  # activities have no custom fields in v2
             rng = self.rng(f"fields:{field_entity}")
-            for index, (name, field_type, option_spec) in enumerate(HOSTILE_CUSTOM_FIELDS):
+            hostile = HOSTILE_CUSTOM_FIELDS + BUILTIN_NAMESAKES[record_entity]
+            for index, (name, field_type, option_spec) in enumerate(hostile):
                 opts = None
                 if field_type in ("enum", "set"):
                     labels = (
@@ -289,7 +290,7 @@ class _Generator:
 
     def organizations(self) -> None:
         rng = self.rng("organizations")
-        custom = CustomValues(self, "organization_fields")
+        custom = CustomValues(self, "organization_fields", self.sizes["organizations"])
         rows = []
         for org_id in range(1, self.sizes["organizations"] + 1):
             deleted = rng.random() < DELETED_SHARE
@@ -316,7 +317,7 @@ class _Generator:
 
     def persons(self) -> None:
         rng = self.rng("persons")
-        custom = CustomValues(self, "person_fields")
+        custom = CustomValues(self, "person_fields", self.sizes["persons"])
         rows = []
         for person_id in range(1, self.sizes["persons"] + 1):
             first, last = rng.choice(vocab.FIRST_NAMES), rng.choice(vocab.LAST_NAMES)
@@ -371,7 +372,7 @@ class _Generator:
 
     def products(self) -> None:
         rng = self.rng("products")
-        custom = CustomValues(self, "product_fields")
+        custom = CustomValues(self, "product_fields", self.sizes["products"])
         rows = []
         for product_id in range(1, self.sizes["products"] + 1):
             deleted = rng.random() < DELETED_SHARE
@@ -418,7 +419,7 @@ class _Generator:
 
     def deals(self) -> None:
         rng = self.rng("deals")
-        custom = CustomValues(self, "deal_fields")
+        custom = CustomValues(self, "deal_fields", self.sizes["deals"])
         currencies = [
             code
             for (code, *_), weight in zip(vocab.CURRENCIES, vocab.CURRENCY_WEIGHTS, strict=True)
@@ -597,7 +598,7 @@ class _Generator:
         """Leads are v1-only and kept in their v1 shape; their deal custom fields sit in
         `custom_fields` in v2 value shape (the v1 endpoints flatten them)."""
         rng = self.rng("leads")
-        custom = CustomValues(self, "deal_fields")
+        custom = CustomValues(self, "deal_fields", self.sizes["leads"])
         label_ids = list(self.store.tables["lead_labels"].rows)
         rows = []
         for _ in range(self.sizes["leads"]):
@@ -747,7 +748,7 @@ class Dice(random.Random):
 class CustomValues:
     """Random custom-field values in their v2 shape, for one field entity."""
 
-    def __init__(self, generator: _Generator, field_entity: str) -> None:
+    def __init__(self, generator: _Generator, field_entity: str, records: int) -> None:
         self.generator = generator
         self.fields = self.generator.store.fields[field_entity].custom()
         self.empty = {field["field_code"]: None for field in self.fields}

@@ -1,8 +1,8 @@
 """Shared fixtures. `simulator` starts in-process Pipedrive simulators on free ports:
 
-    def test_something(simulator):
-        sim = simulator(seed=3, counts={"deals": 50}, plan="lite")
-        requests.get(f"{sim.base_url}/api/v2/deals", headers={"x-api-token": sim.token})
+def test_something(simulator):
+    sim = simulator(seed=3, counts={"deals": 50}, plan="lite")
+    requests.get(f"{sim.base_url}/api/v2/deals", headers={"x-api-token": sim.token})
 """
 
 from __future__ import annotations
