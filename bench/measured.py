@@ -19,7 +19,7 @@ def _cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _run(job: dict) -> dict:
+def run_job(job: dict) -> dict:
     kind = job["kind"]
     workdir = Path(job["workdir"])
     if kind == "ours":
@@ -63,4 +63,4 @@ def _run(job: dict) -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(_run(json.loads(sys.argv[1]))), flush=True)
+    print(json.dumps(run_job(json.loads(sys.argv[1]))), flush=True)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
+import resource
 import subprocess
 import sys
 from dataclasses import dataclass, field
 
+from bench.measured import run_job
 from bench.simulator_process import REPO_ROOT, SimulatorProcess
 
 
@@ -30,11 +31,37 @@ class Measurement:
         return self.rows / self.wall_s if self.wall_s else 0.0
 
 
-def run_measured(sim: SimulatorProcess, kind: str, workdir, entities: list[str], **extra) -> Measurement:
-    """`kind` is "ours", "baseline" or "floor"; rows count only the tables named in `entities`."""
+def run_measured(
+    sim: SimulatorProcess, kind: str, workdir, entities: list[str], in_process: bool = False, **extra
+) -> Measurement:
+    """`kind` is "ours", "baseline" or "floor"; rows count only the tables named in `entities`.
+    `in_process` (the smoke test only) skips the fresh subprocess: faster, but RSS is then the harness's."""
     job = {"kind": kind, "base_url": sim.base_url, "token": sim.token, "workdir": str(workdir),
            "entities": entities, **extra}  # fmt: skip
     before = sim.stats()
+    if in_process:
+        result = run_job(job)
+        peak_rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    else:
+        result, peak_rss_kb = _run_in_subprocess(job)
+    after = sim.stats()
+    per_table = result["rows_per_table"]
+    rows = per_table["records"] if kind == "floor" else sum(per_table.get(name, 0) for name in entities)
+    return Measurement(
+        kind=kind,
+        wall_s=result["wall_s"],
+        cpu_s=result["cpu_s"],
+        peak_rss_mb=peak_rss_kb / 1024,
+        rows=rows,
+        requests=after["requests"] - before["requests"],
+        tokens=after["tokens"] - before["tokens"],
+        rows_per_table=per_table,
+        requests_per_endpoint=_endpoint_delta(before, after),
+    )
+
+
+def _run_in_subprocess(job: dict) -> tuple[dict, int]:
+    """The job's result and the subprocess's peak RSS in KiB (Linux `ru_maxrss`)."""
     process = subprocess.Popen(
         [sys.executable, "-m", "bench.measured", json.dumps(job)],
         stdout=subprocess.PIPE,
@@ -46,22 +73,8 @@ def run_measured(sim: SimulatorProcess, kind: str, workdir, entities: list[str],
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
-        raise RuntimeError(f"measured {kind} run failed (exit code {process.returncode})")
-    result = json.loads(output.strip().splitlines()[-1])
-    after = sim.stats()
-    per_table = result["rows_per_table"]
-    rows = per_table["records"] if kind == "floor" else sum(per_table.get(name, 0) for name in entities)
-    return Measurement(
-        kind=kind,
-        wall_s=result["wall_s"],
-        cpu_s=result["cpu_s"],
-        peak_rss_mb=usage.ru_maxrss / 1024,
-        rows=rows,
-        requests=after["requests"] - before["requests"],
-        tokens=after["tokens"] - before["tokens"],
-        rows_per_table=per_table,
-        requests_per_endpoint=_endpoint_delta(before, after),
-    )
+        raise RuntimeError(f"measured {job['kind']} run failed (exit code {process.returncode})")
+    return json.loads(output.strip().splitlines()[-1]), usage.ru_maxrss
 
 
 def _endpoint_delta(before: dict, after: dict) -> dict[str, int]:
@@ -78,10 +91,6 @@ def median_measurement(runs: list[Measurement]) -> Measurement:
     """The run with the median wall time (its other numbers belong to that same run), except peak
     RSS, which is the worst seen."""
     ordered = sorted(runs, key=lambda run: run.wall_s)
-    chosen = ordered[(len(ordered) - 1) // 2] if len(ordered) % 2 == 0 else ordered[len(ordered) // 2]
+    chosen = ordered[(len(ordered) - 1) // 2]
     chosen.peak_rss_mb = max(run.peak_rss_mb for run in runs)
     return chosen
-
-
-def median(values: list[float]) -> float:
-    return statistics.median(values)

@@ -1,0 +1,31 @@
+"""The benchmark harness end to end on a tiny account: every scenario runs and lands in the report."""
+
+from __future__ import annotations
+
+from bench.report import render
+from bench.scenarios import run_scenarios
+
+SCENARIO_KEYS = ["deals_full", "midsize_full", "incremental", "latency", "scale", "transforms"]
+
+
+def test_every_scenario_runs_and_is_reported(tmp_path):
+    results = run_scenarios("smoke", progress=lambda line: None, workdir=tmp_path)
+
+    assert [result.key for result in results] == SCENARIO_KEYS
+    for result in results:
+        assert result.checks, result.key
+        for _, run in result.runs:
+            assert run.rows > 0 and run.wall_s > 0 and run.requests > 0, (result.key, run)
+    side_by_side = results[0]
+    ours, baseline, floor = (run for _, run in side_by_side.runs)
+    assert ours.requests == floor.requests  # the floor replays exactly our requests
+    assert baseline.requests > 0 and baseline.tokens == 10 * baseline.requests  # v2 lists cost 10
+
+    report = render(results, "smoke")
+    summary = report.split("## Summary", 1)[1].split("\n## ", 1)[0]
+    for result in results:
+        assert f"## {result.title}" in report
+        for check in result.checks:
+            assert f"| {result.title} | {check.target} | {check.result} |" in summary
+    for machine_fact in ("| CPU |", "| cores |", "| RAM |", "| Python |", "| dlt |", "| duckdb |"):
+        assert machine_fact in report
