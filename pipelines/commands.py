@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from pipelines.summary import summary_lines
 from sources.pipedrive.errors import PipedriveError
 
 EXIT_FAILED = 1
@@ -22,16 +23,8 @@ def progress_printer(started: float):
 
 
 def print_summary(result) -> None:
-    click.echo("Rows loaded per table:")
-    for table, rows in sorted(result.rows_per_table.items()):
-        click.echo(f"  {table:<22} {rows:>10,}")
-    for table, count in sorted(result.marked_deleted.items()):
-        click.echo(f"  {table:<22} {count:>10,} flagged is_deleted (gone upstream)")
-    rate = sum(result.rows_per_table.values()) / result.duration_s if result.duration_s else 0
-    click.echo(
-        f"Requests: {result.requests:,}  tokens: {result.tokens:,}  duration: {result.duration_s:.1f}s "
-        f"({rate:,.0f} rows/s)"
-    )
+    for line in summary_lines(result):
+        click.echo(line)
 
 
 @click.command()

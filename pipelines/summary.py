@@ -1,0 +1,18 @@
+"""The end-of-run summary printed by `run` and `demo`."""
+
+from __future__ import annotations
+
+
+def summary_lines(result) -> list[str]:
+    lines = ["Rows loaded per table:"]
+    lines += [f"  {table:<22} {rows:>10,}" for table, rows in sorted(result.rows_per_table.items())]
+    lines += [
+        f"  {table:<22} {count:>10,} flagged is_deleted (gone upstream)"
+        for table, count in sorted(result.marked_deleted.items())
+    ]
+    rate = sum(result.rows_per_table.values()) / result.duration_s if result.duration_s else 0
+    lines.append(
+        f"Requests: {result.requests:,}  tokens: {result.tokens:,}  duration: {result.duration_s:.1f}s "
+        f"({rate:,.0f} rows/s)"
+    )
+    return lines
