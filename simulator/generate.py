@@ -8,6 +8,7 @@ many records sharing one second, and recent soft deletes that the 30-day purge h
 from __future__ import annotations
 
 import bisect
+import functools
 import gc
 import random
 import unicodedata
@@ -44,6 +45,7 @@ HISTORY_SECONDS = 3 * 365 * SECONDS_PER_DAY
 DELETED_SHARE = 0.03
 CUSTOM_FILL_SHARE = 0.4
 CUSTOM_POOL_SIZE = 4096
+ADDRESS_POOL_SIZE = 1024
 BATCH_SECONDS = 60  # seconds of bulk edits/imports that many records share
 
 
@@ -73,6 +75,11 @@ class _Generator:
         self.batch_seconds = sorted(
             self.now - batch_rng.randrange(HISTORY_SECONDS) for _ in range(BATCH_SECONDS)
         )
+
+    @functools.cached_property
+    def addresses(self) -> list[dict]:
+        rng = self.rng("addresses")
+        return [_address(rng) for _ in range(ADDRESS_POOL_SIZE)]
 
     def rng(self, purpose: str) -> Dice:
         return Dice(f"{self.seed}:{purpose}")
@@ -305,7 +312,7 @@ class _Generator:
                         "update_time": None,
                         "is_deleted": deleted,
                         "visible_to": rng.choice((3, 3, 3, 1, 7)),
-                        "address": _address(rng) if rng.random() < 0.7 else None,
+                        "address": self.address(rng) if rng.random() < 0.7 else None,
                         "label_ids": _some(rng, (21, 22, 23), 0.3),
                         "custom_fields": custom.fill(rng),
                     },
@@ -353,7 +360,7 @@ class _Generator:
                         "visible_to": rng.choice((3, 3, 3, 1)),
                         "label_ids": _some(rng, (11, 12, 13), 0.3),
                         "picture_id": None,
-                        "postal_address": _address(rng) if rng.random() < 0.2 else None,
+                        "postal_address": self.address(rng) if rng.random() < 0.2 else None,
                         "notes": None,
                         "im": [],
                         "birthday": None
@@ -567,7 +574,7 @@ class _Generator:
                         "busy": meeting,
                         "done": done,
                         "marked_as_done_time": iso(min(update, max(add, due))) if done else None,
-                        "location": _address(rng) if meeting and rng.random() < 0.5 else None,
+                        "location": self.address(rng) if meeting and rng.random() < 0.5 else None,
                         "participants": [{"person_id": person_id, "primary": True}] if person_id else [],
                         "attendees": [
                             {
@@ -701,6 +708,10 @@ class _Generator:
         self._load("notes", rows)
 
     # ---- helpers -------------------------------------------------------------------------
+
+    def address(self, rng: random.Random) -> dict:
+        """One of a seeded pool of addresses, shared between records (never changed in place)."""
+        return self.addresses[int(rng.random() * len(self.addresses))]
 
     def user(self, rng: random.Random) -> int:
         return rng.randint(1, self.sizes["users"])
