@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import socket
 import struct
+import sys
 import threading
 import time
+import traceback
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,7 +34,7 @@ class RequestInfo:
 
     method: str
     path: str
-    query: dict[str, str]
+    query: dict[str, str]  # without a legacy `api_token`
     endpoint: str  # route name, e.g. "GET /api/v2/deals"
     token_cost: int
 
@@ -121,6 +123,10 @@ class _Handler(BaseHTTPRequestHandler):
         delay, fault, fault_status = server.faults.draw(path)
         if delay:
             time.sleep(delay)
+        if fault in ("reset", "error", "html"):
+            server.stats.record(
+                f"{self.command} (fault: {fault})", fault_status if fault != "reset" else 0, 0
+            )
         if fault == "reset":
             self._reset_connection()
             return
@@ -128,7 +134,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(Response(fault_status, error_body("Internal server error", "Please try again later")))
             return
         if fault == "html":
-            self._send(Response(fault_status if fault_status >= 500 else 502, HTML_ERROR_PAGE, "text/html"))
+            self._send(Response(fault_status, HTML_ERROR_PAGE, "text/html"))
             return
         response, endpoint, cost = self._dispatch(path, url.query, body)
         server.stats.record(endpoint, response.status, cost)
@@ -157,11 +163,18 @@ class _Handler(BaseHTTPRequestHandler):
                 return response, endpoint, 0
             cost = route.token_cost
             request = Request(method, path, query, query_lists, headers, body, params, server.store, route)
-            for hook in list(server.hooks):
-                hook(RequestInfo(method, path, query, endpoint, cost))
+            if server.hooks:
+                visible_query = {key: value for key, value in query.items() if key != "api_token"}
+                for hook in list(server.hooks):
+                    hook(RequestInfo(method, path, visible_query, endpoint, cost))
             response = route.handler(request)
         except ApiError as error:
             response = Response(error.status, error.body())
+        except Exception:  # a simulator bug: answer like Pipedrive's 500, keep the connection usable
+            traceback.print_exc(file=sys.stderr)
+            response = Response(
+                500, error_body("Internal server error", "The simulator failed on this request")
+            )
         response.headers.update(limit_headers)
         return response, endpoint, cost
 

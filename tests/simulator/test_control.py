@@ -1,6 +1,7 @@
 import threading
 
 import pytest
+import requests
 
 from simulator.control import Simulator
 from tests.simulator.api import Api
@@ -119,6 +120,14 @@ def test_on_request_hook_can_mutate_while_a_sync_pages(simulator):
     assert len(seen) == pages
     assert set(seen) == {"GET /api/v2/deals"}
     assert rows[-1]["id"] == 1 and rows[-1]["title"] == "changed mid-sync"
+
+
+def test_hooks_never_see_a_token_from_the_query(simulator):
+    sim = simulator(seed=77, counts={"deals": 5})
+    queries = []
+    sim.on_request(lambda info: queries.append(info.query))
+    requests.get(f"{sim.base_url}/api/v2/deals", params={"api_token": sim.token, "limit": 2}, timeout=5)
+    assert queries == [{"limit": "2"}]
 
 
 def test_concurrent_readers_and_writers(simulator):

@@ -27,10 +27,12 @@ def test_faults_are_off_by_default(sim):
 
 
 def test_json_server_errors(sim):
+    sim.reset_stats()
     sim.set_faults(error_rate=1.0, error_statuses=(503,))
     response = get(sim)
     assert response.status_code == 503
     assert response.json()["success"] is False
+    assert sim.stats["endpoints"]["GET (fault: error)"] == {"requests": 1, "tokens": 0, "statuses": {503: 1}}
 
 
 def test_html_error_pages(sim):
