@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 import orjson
@@ -53,11 +53,12 @@ class TableBuilder:
             self.types.setdefault(column, "json")
 
     def build(self, records: list[dict], constants: Mapping[str, object], extracted_at: datetime) -> pa.Table:
-        columns = list(dict.fromkeys(key for record in records for key in record))
-        columns += [name for name in self.types if name not in columns and name not in constants]
+        columns = _columns(records)
+        for name in self.types:
+            if name not in columns and name not in constants:
+                columns[name] = [None] * len(records)
         fields, arrays = [], []
-        for name in columns:
-            values = [record.get(name) for record in records]
+        for name, values in columns.items():
             kind = self.types.get(name) or _infer_kind(values)
             if kind is None:
                 continue  # only nulls and never seen typed: the column appears with its first value
@@ -73,6 +74,18 @@ class TableBuilder:
         fields.append(pa.field("_extracted_at", EXTRACTED_AT_TYPE))
         arrays.append(pa.array([extracted_at] * count, EXTRACTED_AT_TYPE))
         return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def _columns(records: list[dict]) -> dict[str, Sequence]:
+    """Column-wise values. API pages repeat one key order on every record: then a C-level transpose
+    does it; otherwise look every key up per record."""
+    if not records:
+        return {}
+    keys = tuple(records[0])
+    if all(tuple(record) == keys for record in records):
+        return dict(zip(keys, zip(*[record.values() for record in records], strict=True), strict=True))
+    names = dict.fromkeys(key for record in records for key in record)
+    return {name: [record.get(name) for record in records] for name in names}
 
 
 def _infer_kind(values: list) -> str | None:
@@ -93,19 +106,31 @@ def _infer_kind(values: list) -> str | None:
     return kind
 
 
-def _to_array(name: str, values: list, kind: str) -> tuple[str, pa.Array]:
-    if kind == "json":
-        return kind, pa.array([None if v is None else orjson.dumps(v).decode() for v in values], pa.string())
-    if kind == "string":
-        texts = [v if v is None or isinstance(v, str) else orjson.dumps(v).decode() for v in values]
-        return kind, pa.array(texts, pa.string())
-    if kind == "int64" and any(isinstance(v, float) and not v.is_integer() for v in values):
-        log.warning("column %s held integers and now a fraction; storing it as float64 from now on", name)
-        kind = "float64"
+def _to_array(name: str, values: Sequence, kind: str) -> tuple[str, pa.Array]:
     try:
+        if kind == "json":
+            return kind, _json_text(values)
+        if kind == "string":
+            return kind, pa.array(values, pa.string())
+        if kind == "int64":
+            inferred = pa.array(values)  # typed int64 conversion would silently truncate 1.5 to 1
+            if pa.types.is_floating(inferred.type):
+                log.warning("column %s held integers and now a fraction; storing it as float64", name)
+                return "float64", inferred
+            return kind, inferred.cast(pa.int64())
         return kind, pa.array(values, ARROW_TYPES[kind])
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
+        if kind == "string":  # an odd non-text value among strings: keep it as JSON text
+            return kind, pa.array(
+                [v if v is None or isinstance(v, str) else _dumps(v) for v in values], pa.string()
+            )
         log.warning("column %s has mixed value types; storing them as JSON text", name)
-        return "json", pa.array(
-            [None if v is None else orjson.dumps(v).decode() for v in values], pa.string()
-        )
+        return "json", _json_text(values)
+
+
+def _json_text(values: Sequence) -> pa.Array:
+    return pa.array([None if v is None else _dumps(v) for v in values], pa.string())
+
+
+def _dumps(value) -> str:
+    return orjson.dumps(value).decode()
