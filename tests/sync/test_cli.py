@@ -1,0 +1,53 @@
+"""The sync commands: run prints progress and a summary, status reads the database, demo works."""
+
+from __future__ import annotations
+
+import duckdb
+from click.testing import CliRunner
+
+from pipelines.commands import demo, run, status
+from simulator.control import Simulator
+
+
+def test_run_then_status(tmp_path):
+    database = str(tmp_path / "crm.duckdb")
+    with Simulator.start(seed=12, counts={"deals": 300}) as sim:
+        outcome = CliRunner().invoke(
+            run, ["--base-url", sim.base_url, "--duckdb", database], env={"PIPEDRIVE_API_TOKEN": sim.token}
+        )
+        assert outcome.exit_code == 0, outcome.output
+        assert "deals" in outcome.output and "Requests:" in outcome.output and "tokens:" in outcome.output
+        again = CliRunner().invoke(
+            run,
+            ["--base-url", sim.base_url, "--duckdb", database, "--resources", "deals"],
+            env={"PIPEDRIVE_API_TOKEN": sim.token},
+        )
+        assert again.exit_code == 0, again.output
+        assert "persons" not in again.output  # only the chosen resource ran
+    shown = CliRunner().invoke(status, ["--duckdb", database])
+    assert shown.exit_code == 0, shown.output
+    assert "deals" in shown.output and "300" in shown.output
+    assert "/api/v2/deals?" in shown.output  # cursor positions
+    assert "Last loads:" in shown.output
+
+
+def test_missing_token_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.delenv("PIPEDRIVE_API_TOKEN", raising=False)
+    monkeypatch.delenv("SOURCES__PIPEDRIVE__API_TOKEN", raising=False)
+    monkeypatch.chdir(tmp_path)
+    outcome = CliRunner().invoke(run, ["--base-url", "http://127.0.0.1:9", "--duckdb", "x.duckdb"])
+    assert outcome.exit_code == 1
+    assert "No Pipedrive API token" in outcome.output
+
+
+def test_demo_end_to_end(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    outcome = CliRunner().invoke(demo, ["--deals", "300", "--duckdb", "demo.duckdb"])
+    assert outcome.exit_code == 0, outcome.output
+    assert "Incremental sync" in outcome.output and "duckdb demo.duckdb" in outcome.output
+    with duckdb.connect("demo.duckdb", read_only=True) as con:
+        deals = con.execute("SELECT count(*) FROM pipedrive_raw.deals").fetchone()[0]
+        renamed = con.execute(
+            "SELECT count(*) FROM pipedrive_raw.deal_fields WHERE field_name LIKE '%(renamed)'"
+        ).fetchone()[0]
+    assert deals == 315 and renamed == 1  # 300 generated + 15 created by the demo's changes
