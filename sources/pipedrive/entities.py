@@ -51,9 +51,13 @@ class Child:
     batch_size: int = 100
     params: dict = field(default_factory=dict)
     float_columns: tuple[str, ...] = ()
+    # Parent field (asked for with `include_fields`, not stored) telling how many children a parent
+    # has: parents with 0 need no request, their old child rows are simply removed.
+    count_field: str | None = None
 
 
 V2_ASC = {"sort_by": "update_time", "sort_direction": "asc"}
+WITH_PRODUCT_COUNT = {"include_fields": "products_count"}
 V1_DESC = {"sort": "update_time DESC"}
 ALL_DEAL_STATUSES = {"status": "open,won,lost,deleted"}
 V1_ALL_DEALS = {"status": "all_not_deleted,deleted"}
@@ -64,8 +68,10 @@ ENTITIES: tuple[Entity, ...] = (
         "deals",
         "v2",
         (
-            Stream("/api/v2/deals", {**ALL_DEAL_STATUSES, **V2_ASC}, archived=False),
-            Stream("/api/v2/deals/archived", {**ALL_DEAL_STATUSES, **V2_ASC}, archived=True),
+            Stream("/api/v2/deals", {**ALL_DEAL_STATUSES, **V2_ASC, **WITH_PRODUCT_COUNT}, archived=False),
+            Stream(
+                "/api/v2/deals/archived", {**ALL_DEAL_STATUSES, **V2_ASC, **WITH_PRODUCT_COUNT}, archived=True
+            ),
         ),
         float_columns=DEAL_NUMBERS,
         v1_streams=(
@@ -149,6 +155,7 @@ CHILDREN: dict[str, Child] = {
         parent_key="deal_id",
         params={"sort_by": "id"},
         float_columns=("sum", "tax", "discount", "quantity", "item_price"),
+        count_field="products_count",
     ),
 }
 

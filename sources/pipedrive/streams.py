@@ -122,6 +122,9 @@ def _read_stream(entity, stream, context, state, builder, seen_ids) -> Iterator[
 
 
 def _emit(entity, rows, constants, context, state, builder) -> Iterator[object]:
+    child_counts = {
+        name: _pop_child_counts(CHILDREN[name], rows, entity.primary_key) for name in entity.children
+    }
     table = builder.build(rows, constants, context.extracted_at())
     context.report.add_rows(entity.name, table.num_rows)
     yield table
@@ -139,9 +142,22 @@ def _emit(entity, rows, constants, context, state, builder) -> Iterator[object]:
         # parents handed to dlt above wait in state for their children: a stop keeps them pending
         pending = state.setdefault("pending_children", {}).setdefault(child_name, [])
         known = set(pending)
+        counts = child_counts[child_name]
+        childless = [parent for parent, count in counts.items() if count == 0]
+        context.report.add_refreshed_parents(child_name, childless)  # nothing to fetch, old rows go
         pending.extend(
-            parent for parent in table.column(entity.primary_key).to_pylist() if parent not in known
+            parent
+            for parent in table.column(entity.primary_key).to_pylist()
+            if parent not in known and counts.get(parent) != 0
         )
+
+
+def _pop_child_counts(child: Child, rows: list[dict], key: str) -> dict:
+    """Take the child count the API added on request out of the parent rows (it is not part of
+    the stored record); parents without a count are fetched."""
+    if not child.count_field:
+        return {}
+    return {row[key]: row.pop(child.count_field) for row in rows if child.count_field in row}
 
 
 def _read_children_of(entity, context, state, full_batches_only=False) -> Iterator[object]:
