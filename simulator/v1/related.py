@@ -1,7 +1,16 @@
-"""Build the `Related` lookups of simulator.v1.convert from the store, once per request."""
+"""The `Related` lookups of simulator.v1.convert over the store, reused while nothing they
+depend on has changed.
+
+The derived counts (people per organization, done activities per deal/person/organization)
+cost a pass over a table. They are rebuilt only when the fingerprint moves: the identities
+of the person, activity and field-definition objects. Every write through the store puts a
+new record object in place (field edits replace the field list's members or change them in
+place, which the lookups read live), so an unchanged fingerprint means unchanged inputs.
+"""
 
 from __future__ import annotations
 
+import weakref
 from collections import Counter
 from functools import cache
 
@@ -9,9 +18,29 @@ from simulator.fields import RECORD_TO_FIELD_ENTITY
 from simulator.store import Store
 from simulator.v1.convert import Related
 
+_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _fingerprint(store: Store) -> tuple:
+    tables = store.tables
+    return (
+        tuple(map(id, tables["persons"].rows.values())),
+        tuple(map(id, tables["activities"].rows.values())),
+        tuple(tuple(map(id, registry.fields)) for registry in store.fields.values()),
+    )
+
 
 def related_from_store(store: Store) -> Related:
-    """Lookups over the live tables; the per-organization people count is built lazily once."""
+    """The store's lookups; call with `store.lock` held."""
+    fingerprint = _fingerprint(store)
+    cached = _CACHE.get(store)
+    if cached is None or cached[0] != fingerprint:
+        cached = _CACHE[store] = (fingerprint, _build(store))
+    return cached[1]
+
+
+def _build(store: Store) -> Related:
+    """Lookups over the live tables; the derived counts are built lazily, once."""
     tables = store.tables
 
     @cache
