@@ -1,8 +1,8 @@
-"""Shared fixtures. `simulator` starts in-process Pipedrive simulators on free ports:
+"""Shared fixtures for every test area.
 
-def test_something(simulator):
-    sim = simulator(seed=3, counts={"deals": 50}, plan="lite")
-    requests.get(f"{sim.base_url}/api/v2/deals", headers={"x-api-token": sim.token})
+`simulator` is a factory: `sim = simulator(seed=3, counts={"deals": 50}, plan="lite")` starts an
+in-process Pipedrive simulator on a free port (arguments as `Simulator.start`), and every
+simulator it started is stopped after the test.
 """
 
 from __future__ import annotations
