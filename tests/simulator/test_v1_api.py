@@ -318,3 +318,27 @@ def test_lead_fields_are_lead_builtins_plus_the_deal_custom_fields(sim, http):
     assert keys[-len(custom_codes) :] == custom_codes
     assert {"title", "value", "person_id", "organization_id"} <= set(keys)
     assert all(field["edit_flag"] == (field["key"] in custom_codes) for field in body["data"])
+
+
+def test_derived_counts_follow_writes_in_the_same_second(sim, http):
+    org_id = next(org["id"] for org in sim.truth("organizations") if not org["is_deleted"])
+    before = get(sim, http, f"/v1/organizations/{org_id}")["data"]["people_count"]
+    person = next(p for p in sim.truth("persons") if not p["is_deleted"] and p["org_id"] != org_id)
+    sim.update("persons", person["id"], {"org_id": org_id})  # clock not advanced on purpose
+    assert get(sim, http, f"/v1/organizations/{org_id}")["data"]["people_count"] == before + 1
+    v1_truth = {org["id"]: org for org in sim.truth("organizations", version="v1")}
+    assert v1_truth[org_id]["people_count"] == before + 1
+
+
+def test_sorting_by_update_time_allows_incremental_reads(sim, http):
+    items = page_through(sim, http, "/v1/persons", sort="update_time ASC")
+    stamps = [item["update_time"] for item in items]
+    assert stamps == sorted(stamps) and len(items) == len({item["id"] for item in items})
+    newest_first = get(sim, http, "/v1/persons", sort="update_time DESC", limit=1)["data"][0]
+    assert newest_first["update_time"] == stamps[-1]
+
+
+def test_an_empty_deprecated_list_has_null_data(sim, http):
+    body = get(sim, http, "/v1/deals", user_id=987654)
+    assert body["data"] is None
+    assert body["additional_data"]["pagination"]["more_items_in_collection"] is False
