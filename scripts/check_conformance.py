@@ -1,17 +1,25 @@
 """Check the simulator's responses against Pipedrive's official OpenAPI specs.
 
-Usage: python scripts/check_conformance.py PATH/TO/reference-folder
+Usage: python scripts/check_conformance.py PATH/TO/reference-folder [--no-example-keys]
 
-The folder must hold `pipedrive-v2-openapi.yml` and `pipedrive-v1-openapi.yml`. The script
-starts a small seeded simulator with every custom-field type, calls every endpoint it
-serves (v2 and v1: lists, get-one, writes, fields, archived, deal products, errors) and
-validates each response body against the response schema of the matching operation.
+The folder must hold `pipedrive-v2-openapi.yml` and `pipedrive-v1-openapi.yml` (and, for
+the deprecated v1 lists, `docs/000_*.txt`). The script starts a small seeded simulator with
+every custom-field type, calls every route it serves (v2 and v1: lists, get-one, writes,
+fields, archived, deal products, 400/401/404/429 errors; a served route nobody called is a
+failure), validates each body against the response schema of the matching operation and
+prints one row per endpoint and status. Exit status 1 on any failure.
 
-Strictness: types, required properties, enums and shapes must match; extra properties
-are errors unless the schema allows them (free-form objects, `additionalProperties`, or
-v1 custom-field keys, which the spec describes but cannot list). The one tolerance is a
-null where the spec forgot `nullable` (see the API notes, section 8); those are counted
-and shown, not failed. This is a developer tool: the test suite never needs the specs.
+Strictness: types, required properties, enums, formats (v2) and shapes must match; extra
+properties are errors unless the schema allows them (free-form objects,
+`additionalProperties`, or v1 custom-field keys, which the specs describe but cannot list).
+Tolerated, counted and shown, never silent:
+- `nulls`: a null where the spec forgot `nullable` (API notes, section 8);
+- `exkeys`: an undeclared key that the operation's own example in the spec shows (the spec
+  documents it, its schema forgot it); `--no-example-keys` turns these into failures.
+Error statuses the operation does not document are checked against the API notes' error
+body (section 7); documented ones must fit the union of both. The deprecated v1 lists left
+the v1 spec: they are checked against the v1 reference's JSON schemas, leniently (those are
+incomplete), marked `docs/000 (lenient)`. This is a developer tool: tests never need specs.
 """
 
 from __future__ import annotations
@@ -480,9 +488,10 @@ class SchemaChoice:
 class Checker:
     """Finds the schema of a response (spec operation, else docs/000, else the error body)."""
 
-    def __init__(self, specs: list[Spec], reference: dict[str, dict]) -> None:
+    def __init__(self, specs: list[Spec], reference: dict[str, dict], trust_examples: bool = True) -> None:
         self.specs = specs
         self.reference = reference
+        self.trust_examples = trust_examples
         self.format_checkers = {spec.name: format_checker(spec.formats) for spec in specs}
 
     def expected_status(self, method: str, path: str) -> int:
@@ -524,6 +533,7 @@ class Checker:
             documented = spec.response_schema(operation, status) if operation else None
             if documented is not None:
                 schema, example = documented
+                example = example if self.trust_examples else set()
                 if status >= 400:
                     schema = with_error_body(schema)
                 checker = self.format_checkers[spec.name]
@@ -792,6 +802,11 @@ def _row(endpoint, status, calls, verdict, nulls, example_keys, detail) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("reference", type=Path, help="folder with pipedrive-v1/v2-openapi.yml")
+    parser.add_argument(
+        "--no-example-keys",
+        action="store_true",
+        help="also fail on undeclared keys that the operation's own example shows",
+    )
     args = parser.parse_args(argv)
     specs = [
         load_spec(
@@ -799,7 +814,7 @@ def main(argv: list[str] | None = None) -> int:
         ),
         load_spec(args.reference / "pipedrive-v1-openapi.yml", "v1", ("/v1", "/api/v1"), ("date", "uuid")),
     ]
-    checker = Checker(specs, load_reference_schemas(args.reference))
+    checker = Checker(specs, load_reference_schemas(args.reference), trust_examples=not args.no_example_keys)
     with Simulator.start(seed=1, counts=SMALL_COUNTS) as sim:
         run = Run(sim, checker)
         run.v2_reads()
