@@ -25,8 +25,8 @@ from sources.pipedrive.source import pipedrive_source
 DATASET = "pipedrive_raw"
 CONNECTION_CHECK_PATH = "/v1/users/me"
 POSTGRES_PIPELINE_NAME = "pipedrive_postgres"
-# Arrow -> parquet for DuckDB; Postgres loads Arrow fastest as csv through COPY (parquet needs ADBC)
-LOADER_FILE_FORMAT = {"duckdb": "parquet", "postgres": "csv"}
+# Arrow -> parquet everywhere: Postgres loads it through ADBC (dlt's csv COPY turns empty strings into NULL)
+LOADER_FILE_FORMAT = {"duckdb": "parquet", "postgres": "parquet"}
 PRODUCED_BY = {"deal_products": "deals", "deal_snapshots": "deals"}
 
 

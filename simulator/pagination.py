@@ -103,37 +103,28 @@ def page(table: Table, request: PageRequest) -> tuple[list, str | None]:
 def _candidate_keys(table: Table, request: PageRequest):
     """(sort value, id) keys in order, starting after the cursor, narrowed by the time window when cheap."""
     if request.ids is not None:
-        keys = sorted(
-            (_sort_value(table, request.sort_by, rid), rid) for rid in request.ids if rid in table.rows
-        )
-        keys.reverse() if request.descending else None
-        yield from (key for key in keys if _after(key, request))
-        return
+        return _sorted_after(table, request, (rid for rid in request.ids if rid in table.rows))
+    windowed = request.since is not None or request.until is not None
+    low = (request.since, MIN_KEY) if request.since is not None else None
+    high = (request.until, MIN_KEY) if request.until is not None else None
     if request.sort_by == "update_time":
-        low = (request.since, MIN_KEY) if request.since is not None else None
-        high = (request.until, MIN_KEY) if request.until is not None else None
-        yield from _index_range(table.by_update, low, high, request)
-        return
-    if request.since is not None or request.until is not None:
-        window = _window_size(table, request)
-        if window * 4 < len(table):
-            low = (request.since, MIN_KEY) if request.since is not None else None
-            high = (request.until, MIN_KEY) if request.until is not None else None
-            keys = sorted(
-                (_sort_value(table, request.sort_by, key[1]), key[1])
-                for key in table.by_update.irange(low, high, inclusive=(True, False))
-            )
-            keys.reverse() if request.descending else None
-            yield from (key for key in keys if _after(key, request))
-            return
+        return _index_range(table.by_update, low, high, request)
+    if windowed and _window_size(table, request) * 4 < len(table):
+        in_window = table.by_update.irange(low, high, inclusive=(True, False))
+        return _sorted_after(table, request, (key[1] for key in in_window))
     if request.sort_by == "add_time":
-        yield from _index_range(table.by_add, None, None, request)
-    elif request.sort_by == "id":
-        yield from ((rid, rid) for rid in _id_range(table, request))
-    else:  # rarely used sort fields (name, order_nr, deal_id, due_date): small tables, sort per request
-        keys = sorted((_sort_value(table, request.sort_by, rid), rid) for rid in table.rows)
-        keys.reverse() if request.descending else None
-        yield from (key for key in keys if _after(key, request))
+        return _index_range(table.by_add, None, None, request)
+    if request.sort_by == "id":
+        return ((rid, rid) for rid in _id_range(table, request))
+    # rarely used sort fields (name, order_nr, deal_id, due_date) on small tables: sort per request
+    return _sorted_after(table, request, table.rows)
+
+
+def _sorted_after(table: Table, request: PageRequest, ids) -> list[tuple]:
+    keys = sorted(
+        ((_sort_value(table, request.sort_by, rid), rid) for rid in ids), reverse=request.descending
+    )
+    return [key for key in keys if _after(key, request)]
 
 
 def _index_range(index, low, high, request: PageRequest):

@@ -6,6 +6,7 @@ Shared by the HTTP write endpoints and the control API, so both have the same ef
 from __future__ import annotations
 
 import copy
+import hashlib
 import uuid
 
 from simulator.clock import iso
@@ -199,7 +200,9 @@ def create(store: Store, entity: str, data: dict) -> dict:
             _apply(store, entity, record, data, creating=True)
         else:  # v1-only entities created through the control API: take the data as given
             record = copy.deepcopy(data)
-            record.setdefault("id", store.next_id(entity) if table.spec.id_type is int else _uuid(store))
+            record.setdefault(
+                "id", store.next_id(entity) if table.spec.id_type is int else _uuid(store, entity)
+            )
         if table.spec.field_entity:
             empty = dict.fromkeys(store.fields[table.spec.field_entity].custom_codes())
             record["custom_fields"] = {
@@ -372,5 +375,13 @@ def _check_value(store: Store, field: dict, value):
     return value
 
 
-def _uuid(store: Store) -> str:
-    return str(uuid.UUID(int=store.new_option_id() * 7919 + store.seed, version=4))
+def _uuid(store: Store, entity: str) -> str:
+    """A uuid4-shaped id, deterministic for the seed and the entity's size, never one in use."""
+    rows = store.table(entity).rows
+    counter = len(rows)
+    while True:
+        digest = hashlib.sha1(f"{store.seed}:{entity}:{counter}".encode()).digest()
+        candidate = str(uuid.UUID(bytes=digest[:16], version=4))
+        if candidate not in rows:
+            return candidate
+        counter += 1

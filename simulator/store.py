@@ -172,7 +172,7 @@ class Store:
                 continue
             stale = [
                 rid
-                for ts, rid in table.by_update.irange(maximum=(horizon, _MAX_KEY))
+                for ts, rid in table.by_update.irange(maximum=(horizon, MAX_KEY))
                 if table.rows[rid].get("is_deleted")
             ]
             for record_id in stale:
@@ -252,6 +252,5 @@ class _MinKey:
     __ge__ = __gt__
 
 
-_MAX_KEY = _MaxKey()
-MAX_KEY = _MAX_KEY
+MAX_KEY = _MaxKey()
 MIN_KEY = _MinKey()
