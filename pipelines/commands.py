@@ -46,22 +46,45 @@ def print_summary(result) -> None:
 @click.option(
     "--pipelines-dir", type=click.Path(), help="Where dlt keeps its state (default: next to the file)."
 )
-def run(full_refresh, resources, since, base_url, duckdb_path, reconcile, v1_list, pipelines_dir) -> None:
-    """Sync Pipedrive into DuckDB (incremental after the first run).
+@click.option(
+    "--destination",
+    type=click.Choice(["duckdb", "postgres"]),
+    default="duckdb",
+    show_default=True,
+    help="Load into the DuckDB file, or into Postgres (credentials: destination.postgres.credentials).",
+)
+@click.option("--every", help="Keep running: sync again at this interval, e.g. 15m (see docs/scheduling.md).")
+def run(
+    full_refresh,
+    resources,
+    since,
+    base_url,
+    duckdb_path,
+    reconcile,
+    v1_list,
+    pipelines_dir,
+    destination,
+    every,
+) -> None:
+    """Sync Pipedrive into DuckDB or Postgres (incremental after the first run).
 
     The token comes from .dlt/secrets.toml (sources.pipedrive.api_token) or PIPEDRIVE_API_TOKEN.
+    With --every the command keeps syncing, backs off after failures, and exits 0 on SIGTERM/SIGINT.
 
     \b
     Example:
       PIPEDRIVE_API_TOKEN=... pipedrive-sync run --base-url https://acme.pipedrive.com
       pipedrive-sync run --resources deals,persons --reconcile
+      DESTINATION__POSTGRES__CREDENTIALS=postgresql://... pipedrive-sync run --destination postgres
+      pipedrive-sync run --every 15m
     """
     from datetime import timezone
 
     from pipelines.sync import run_sync
 
     started = time.monotonic()
-    try:
+
+    def sync_once():
         result = run_sync(
             base_url=base_url,
             duckdb_path=duckdb_path,
@@ -72,14 +95,41 @@ def run(full_refresh, resources, since, base_url, duckdb_path, reconcile, v1_lis
             reconcile=reconcile,
             v1_list_entities=v1_list.split(",") if v1_list else (),
             progress=progress_printer(started),
+            destination=destination,
         )
+        print_summary(result)
+        if result.complete and destination == "postgres":
+            transform_in_postgres(duckdb_path, pipelines_dir)
+        return result
+
+    if every:
+        from pipelines.schedule import run_scheduled
+
+        def sync_completely() -> None:
+            result = sync_once()
+            if not result.complete:  # budget spent: back off like any failure
+                raise PipedriveError(result.message)
+
+        sys.exit(run_scheduled(sync_completely, every, log=progress_printer(started)))
+    try:
+        result = sync_once()
     except PipedriveError as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(EXIT_FAILED)
-    print_summary(result)
     if not result.complete:
         click.echo(result.message, err=True)
         sys.exit(EXIT_BUDGET_SPENT)
+
+
+def transform_in_postgres(duckdb_path, pipelines_dir) -> None:
+    """Build schema `pipedrive` in the Postgres database the sync loaded (see transforms/postgres.py)."""
+    from pipelines.sync import open_pipeline
+    from transforms.postgres import run_transforms_in_postgres
+
+    pipeline = open_pipeline(duckdb_path, pipelines_dir, "postgres")
+    dsn = pipeline.destination_client().config.credentials.to_native_representation()
+    result = run_transforms_in_postgres(dsn)
+    click.echo(f"Built {len(result.views)} tables in Postgres schema pipedrive in {result.duration_s:.1f}s")
 
 
 @click.command()

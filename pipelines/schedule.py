@@ -84,6 +84,20 @@ def run_every(
     return stats
 
 
+def run_scheduled(run_once: Callable[[], None], every: str, log: Callable[[str], None]) -> int:
+    """The `run --every` loop for a command line: returns the exit code (0 after a clean stop)."""
+    try:
+        interval_s = parse_interval(every)
+    except ValueError as error:
+        log(f"Error: --every: {error}")
+        return 2
+    stop = threading.Event()
+    log(f"syncing every {every}; SIGTERM or Ctrl-C stops after the current run")
+    with stop_on_signals(stop, log):
+        run_every(run_once, interval_s, stop, backoff=Backoff(max_s=max(interval_s, Backoff.max_s)), log=log)
+    return 0
+
+
 @contextmanager
 def stop_on_signals(stop: threading.Event, log: Callable[[str], None]) -> Iterator[None]:
     """First SIGTERM/SIGINT: set `stop` (the current run finishes). Second: abort via KeyboardInterrupt."""
