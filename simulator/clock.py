@@ -36,11 +36,6 @@ class SimClock:
             self._base += int(seconds)
         return self.now()
 
-    def set(self, epoch_seconds: int) -> None:
-        with self._lock:
-            self._base = int(epoch_seconds)
-            self._real_origin = time.monotonic()
-
     def seconds_to_midnight(self) -> int:
         now = self.now()
         return SECONDS_PER_DAY - now % SECONDS_PER_DAY
