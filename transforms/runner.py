@@ -170,9 +170,21 @@ def build_custom_field_views(
 
     for entity, field_entity in custom_fields.ENTITY_FIELDS.items():
         fields = definitions.get(field_entity, [])
-        con.execute(custom_fields.entity_view_sql(entity, fields, assignments[field_entity]))
+        drop_view_if_exists(con, TARGET_SCHEMA, f"{entity}_all")  # earlier versions made it a view
+        con.execute(custom_fields.entity_table_sql(entity, fields, assignments[field_entity]))
         con.execute(custom_fields.active_view_sql(entity))
         result.custom_columns[entity] = sum(len(custom_fields.value_columns(f, "_")) for f in fields)
+
+
+def drop_view_if_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> None:
+    """`drop view if exists` fails when a table has that name, so look first."""
+    found = con.execute(
+        "select 1 from duckdb_views()"
+        " where schema_name = ? and view_name = ? and database_name = current_database()",
+        [schema, name],
+    ).fetchone()
+    if found:
+        con.execute(f"drop view {schema}.{name}")
 
 
 def previous_assignments(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, tuple[str, str]]]:

@@ -36,12 +36,15 @@ FIELD_ENTITY = {"deals": "deal_fields", "persons": "person_fields", "organizatio
                 "products": "product_fields", "leads": "deal_fields"}  # fmt: skip
 
 
-BUILTIN_CLASHES = {"deal_fields": {"Title", "Value"}}  # deals and leads have built-in `title` and `value`
+BUILT_IN_NAMESAKES = {"Name": "name", "Email": "email", "Address": "address"}
+EXPECTED_NAMES.update(BUILT_IN_NAMESAKES)
 
 
-def expected_column(field: dict, fields: list[dict], field_entity: str) -> str:
-    if field["field_name"] in BUILTIN_CLASHES.get(field_entity, ()):
-        return EXPECTED_NAMES[field["field_name"]] + "_" + field["field_code"][:6]
+def expected_column(field: dict, fields: list[dict], builtin_columns: set[str]) -> str:
+    """The naming rules, restated: a name taken by a built-in column gets the key's first 6 chars."""
+    plain = EXPECTED_NAMES.get(field["field_name"])
+    if plain in builtin_columns:
+        return plain + "_" + field["field_code"][:6]
     if field["field_name"] == "Region":  # two fields named Region: the smaller key keeps the plain name
         regions = sorted(
             f["field_code"] for f in fields if f["field_name"] == "Region" and f["is_custom_field"]
@@ -66,6 +69,9 @@ def test_every_custom_field_is_a_readable_column_with_the_true_value(sim, built,
     fields = [field for field in sim.fields(FIELD_ENTITY[entity]) if field["is_custom_field"]]
     assert len(fields) >= 20 and {f["field_type"] for f in fields} >= {"enum", "set", "monetary", "address"}
     view = rows_by_id(built, f"pipedrive.{entity}_all")
+    sharing = [e for e, field_entity in FIELD_ENTITY.items() if field_entity == FIELD_ENTITY[entity]]
+    builtin = {row[0] for e in sharing for row in built.execute(f"describe pipedrive_staging.{e}").fetchall()}
+    assert {"title", "value"} <= builtin if entity in ("deals", "leads") else "name" in builtin
     truth = sim.truth(entity)
     assert sorted(view) == sorted(record["id"] for record in truth)
     checked = 0
@@ -73,7 +79,7 @@ def test_every_custom_field_is_a_readable_column_with_the_true_value(sim, built,
         row = view[record["id"]]
         for field in fields:
             value = (record.get("custom_fields") or {}).get(field["field_code"])
-            base_column = expected_column(field, fields, FIELD_ENTITY[entity])
+            base_column = expected_column(field, fields, builtin)
             expected_columns = readable_values(field, base_column, value)
             if entity == "leads" and field["field_type"] in ("time", "timerange"):
                 expected_columns[base_column + "_timezone"] = None  # v1 sends no timezone name

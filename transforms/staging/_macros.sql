@@ -3,10 +3,10 @@
 -- any API timestamp (v2 RFC 3339, v1 'YYYY-MM-DD HH:MM:SS' in UTC, leads with milliseconds) as a UTC timestamp
 create or replace macro pipedrive_staging.utc_timestamp(raw_value) as (
     case
-        when nullif(trim(raw_value::varchar), '') is null then null
-        when regexp_matches(raw_value::varchar, '(Z|[+-]\d\d(:?\d\d)?)$')
-            then try_cast(raw_value::varchar as timestamptz) at time zone 'UTC'
-        else try_cast(raw_value::varchar as timestamp)
+        when nullif(raw_value::varchar, '') is null then null
+        -- 19 characters, no zone: v1's 'YYYY-MM-DD HH:MM:SS', which is UTC
+        when length(raw_value::varchar) = 19 then try_cast(raw_value::varchar as timestamp)
+        else try_cast(raw_value::varchar as timestamptz) at time zone 'UTC'
     end
 );
 

@@ -5,7 +5,7 @@ with expected_columns as (
         null::varchar as id, null::varchar as name, null::varchar as key_string, null::varchar as icon_key,
         null::varchar as color, null::varchar as order_nr, null::varchar as is_custom_flag,
         null::varchar as active_flag, null::varchar as add_time, null::varchar as update_time,
-        null::varchar as _source_api
+        null::varchar as is_deleted, null::varchar as _source_api
     where false
 ),
 
@@ -27,6 +27,8 @@ renamed as (
         coalesce(pipedrive_staging.flag(active_flag), true) as is_active,
         pipedrive_staging.utc_timestamp(add_time) as add_time,
         pipedrive_staging.utc_timestamp(update_time) as update_time,
+        -- the sync flags rows that vanished upstream
+        coalesce(pipedrive_staging.flag(is_deleted), false) as is_deleted,
         _source_api
     from source
 )

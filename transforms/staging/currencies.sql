@@ -4,7 +4,7 @@ with expected_columns as (
     select
         null::varchar as id, null::varchar as code, null::varchar as name, null::varchar as symbol,
         null::varchar as decimal_points, null::varchar as is_custom_flag, null::varchar as active_flag,
-        null::varchar as _source_api
+        null::varchar as is_deleted, null::varchar as _source_api
     where false
 ),
 
@@ -23,6 +23,8 @@ renamed as (
         try_cast(decimal_points as integer) as decimal_points,
         pipedrive_staging.flag(is_custom_flag) as is_custom,
         coalesce(pipedrive_staging.flag(active_flag), true) as is_active,
+        -- the sync flags rows that vanished upstream
+        coalesce(pipedrive_staging.flag(is_deleted), false) as is_deleted,
         _source_api
     from source
 )

@@ -9,7 +9,7 @@ with expected_columns as (
         null::varchar as currency, null::varchar as comments, null::varchar as is_enabled,
         null::varchar as enabled_flag, null::varchar as billing_frequency,
         null::varchar as billing_frequency_cycles, null::varchar as billing_start_date,
-        null::varchar as add_time, null::varchar as update_time, null::varchar as _source_api
+        null::varchar as add_time, null::varchar as update_time, null::varchar as is_deleted, null::varchar as _source_api
     where false
 ),
 
@@ -42,6 +42,8 @@ renamed as (
         try_cast(billing_start_date as date) as billing_start_date,
         pipedrive_staging.utc_timestamp(add_time) as add_time,
         pipedrive_staging.utc_timestamp(update_time) as update_time,
+        -- the sync flags rows that vanished upstream
+        coalesce(pipedrive_staging.flag(is_deleted), false) as is_deleted,
         _source_api
     from source
 )

@@ -3,7 +3,7 @@ create or replace view pipedrive_staging.lead_labels as
 with expected_columns as (
     select
         null::varchar as id, null::varchar as name, null::varchar as color, null::varchar as add_time,
-        null::varchar as update_time, null::varchar as _source_api
+        null::varchar as update_time, null::varchar as is_deleted, null::varchar as _source_api
     where false
 ),
 
@@ -20,6 +20,8 @@ renamed as (
         color,
         pipedrive_staging.utc_timestamp(add_time) as add_time,
         pipedrive_staging.utc_timestamp(update_time) as update_time,
+        -- the sync flags rows that vanished upstream
+        coalesce(pipedrive_staging.flag(is_deleted), false) as is_deleted,
         _source_api
     from source
 )

@@ -7,7 +7,8 @@ with expected_columns as (
         null::varchar as value, null::varchar as expected_close_date, null::varchar as source_name,
         null::varchar as origin, null::varchar as channel, null::varchar as was_seen,
         null::varchar as is_archived, null::varchar as _archived, null::varchar as visible_to,
-        null::varchar as add_time, null::varchar as update_time, null::varchar as custom_fields,
+        null::varchar as add_time, null::varchar as update_time, null::varchar as is_deleted,
+        null::varchar as custom_fields,
         null::varchar as _source_api
     where false
 ),
@@ -39,7 +40,8 @@ renamed as (
         try_cast(visible_to as integer) as visible_to,
         pipedrive_staging.utc_timestamp(add_time) as add_time,
         pipedrive_staging.utc_timestamp(update_time) as update_time,
-        false as is_deleted,
+        -- the sync flags leads that vanished upstream
+        coalesce(pipedrive_staging.flag(is_deleted), false) as is_deleted,
         custom_fields,
         _source_api
     from source

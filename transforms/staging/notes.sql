@@ -5,7 +5,7 @@ with expected_columns as (
         null::varchar as id, null::varchar as content, null::varchar as user_id, null::varchar as deal_id,
         null::varchar as person_id, null::varchar as org_id, null::varchar as lead_id,
         null::varchar as pinned_to_deal_flag, null::varchar as add_time, null::varchar as update_time,
-        null::varchar as active_flag, null::varchar as _source_api
+        null::varchar as active_flag, null::varchar as is_deleted, null::varchar as _source_api
     where false
 ),
 
@@ -27,7 +27,7 @@ renamed as (
         coalesce(pipedrive_staging.flag(pinned_to_deal_flag), false) as is_pinned_to_deal,
         pipedrive_staging.utc_timestamp(add_time) as add_time,
         pipedrive_staging.utc_timestamp(update_time) as update_time,
-        coalesce(not pipedrive_staging.flag(active_flag), false) as is_deleted,
+        coalesce(pipedrive_staging.flag(is_deleted), not pipedrive_staging.flag(active_flag), false) as is_deleted,
         _source_api
     from source
 )

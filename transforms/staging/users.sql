@@ -6,7 +6,7 @@ with expected_columns as (
         null::varchar as locale, null::varchar as timezone_name, null::varchar as default_currency,
         null::varchar as role_id, null::varchar as is_admin, null::varchar as active_flag,
         null::varchar as created, null::varchar as modified, null::varchar as last_login,
-        null::varchar as _source_api
+        null::varchar as is_deleted, null::varchar as _source_api
     where false
 ),
 
@@ -31,6 +31,8 @@ renamed as (
         pipedrive_staging.utc_timestamp(created) as add_time,
         pipedrive_staging.utc_timestamp(modified) as update_time,
         pipedrive_staging.utc_timestamp(last_login) as last_login_time,
+        -- the sync flags rows that vanished upstream
+        coalesce(pipedrive_staging.flag(is_deleted), false) as is_deleted,
         _source_api
     from source
 )
