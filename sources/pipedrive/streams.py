@@ -36,6 +36,9 @@ MERGE_COLUMNS = {
     "is_deleted": {"data_type": "bool", "nullable": True},
 }
 PLAIN_EXTRACTED = {"_extracted_at": {"dedup_sort": None}}
+# Snapshots only ever gain rows, but merged on this key: a load job that a crash interrupted after
+# its insert committed runs again on the next run, and a plain append would then double its rows.
+SNAPSHOT_KEY = ("id", "_extracted_at")
 
 
 def stream_key(stream: Stream) -> str:
@@ -134,7 +137,10 @@ def _emit(entity, rows, constants, context, state, builder) -> Iterator[object]:
         yield dlt.mark.with_hints(
             snapshot,
             dlt.mark.make_hints(
-                table_name=SNAPSHOT_TABLE, write_disposition="append", columns=PLAIN_EXTRACTED
+                table_name=SNAPSHOT_TABLE,
+                write_disposition="merge",
+                primary_key=SNAPSHOT_KEY,
+                columns=PLAIN_EXTRACTED,
             ),
             create_table_variant=True,
         )
