@@ -14,6 +14,8 @@ from pathlib import Path
 import dlt
 from dlt.pipeline.exceptions import PipelineStepFailed
 
+from pipelines.crash_points import crash_point, pipeline_progress
+from pipelines.lock import sync_lock
 from pipelines.settings import resolve_connection, resolve_v1_list_entities
 from pipelines.upstream_fixes import apply_upstream_fixes
 from sources.pipedrive.client import PipedriveClient, RetryPolicy
@@ -68,6 +70,7 @@ def open_pipeline(
         pipelines_dir=str(pipelines_dir or default_pipelines_dir(duckdb_path)),
         destination=target,
         dataset_name=DATASET,
+        **pipeline_progress(),
     )
 
 
@@ -103,7 +106,10 @@ def run_sync(
     )
     try:
         target = (duckdb_path, pipelines_dir, destination)
-        return _sync(client, context, target, resources, full_refresh, reconcile, started)
+        if destination != "duckdb":
+            return _sync(client, context, target, resources, full_refresh, reconcile, started)
+        with sync_lock(duckdb_path):
+            return _sync(client, context, target, resources, full_refresh, reconcile, started)
     finally:
         client.close()
 
@@ -115,6 +121,7 @@ def _sync(client, context, target, resources, full_refresh, reconcile, started):
     if destination == "duckdb":
         _forget_state_without_database(duckdb_path, pipelines_dir)
     pipeline = open_pipeline(duckdb_path, pipelines_dir, destination)
+    _finish_interrupted_load(pipeline, context)
     try:
         _check_connection(client, context)
     except BudgetExhaustedError as stop:
@@ -136,8 +143,26 @@ def _sync(client, context, target, resources, full_refresh, reconcile, started):
         raise cause from None
     marked_deleted = {}
     if context.report.stopped is None:
+        crash_point("fixes")
         marked_deleted = apply_upstream_fixes(pipeline, context, run_started, reconcile)
+        crash_point("fixes")
     return _result(context, client, started, marked_deleted)
+
+
+def _finish_interrupted_load(pipeline: dlt.Pipeline, context: SyncContext) -> None:
+    """A run killed after extracting leaves load packages behind. Load them first: `pipeline.run`
+    would do so too, but would then skip this run's extraction and return as if it had synced."""
+    if not pipeline.has_pending_data:
+        return
+    context.progress("loading what an interrupted run left behind")
+    try:
+        pipeline.normalize()
+        pipeline.load()
+    except PipelineStepFailed as failure:
+        cause = _pipedrive_cause(failure)
+        if cause is None:
+            raise
+        raise cause from None
 
 
 def _check_connection(client: PipedriveClient, context: SyncContext) -> None:
