@@ -91,6 +91,7 @@ def _read_stream(entity, stream, context, state, builder, seen_ids) -> Iterator[
         params["updated_since"] = to_rfc3339_second(start)
     cutoff = start.replace(microsecond=0) if stream.read == "client_cutoff" and start is not None else None
     ascending = params.get("sort_direction") == "asc"
+    requested = set(params.get("include_fields", "").split(","))
     constants = {"_source_api": api}
     if stream.archived is not None:
         constants["_archived"] = stream.archived
@@ -108,7 +109,7 @@ def _read_stream(entity, stream, context, state, builder, seen_ids) -> Iterator[
         buffer.extend(rows)
         if len(buffer) >= context.batch_rows:
             newest = _latest(newest, buffer, entity.cursor_field)
-            yield from _emit(entity, buffer, constants, context, state, builder)
+            yield from _emit(entity, buffer, constants, context, state, builder, requested)
             buffer = []
             if ascending and newest is not None:
                 cursors[key] = newest.isoformat()
@@ -117,16 +118,16 @@ def _read_stream(entity, stream, context, state, builder, seen_ids) -> Iterator[
             break
     newest = _latest(newest, buffer, entity.cursor_field)
     if buffer:
-        yield from _emit(entity, buffer, constants, context, state, builder)
+        yield from _emit(entity, buffer, constants, context, state, builder, requested)
     if newest is not None and entity.cursor_field and stream.read != "whole":
         cursors[key] = newest.isoformat()
     yield from _read_children_of(entity, context, state, full_batches_only=True)
     context.progress(f"{entity.name}: {stream.path} done")
 
 
-def _emit(entity, rows, constants, context, state, builder) -> Iterator[object]:
+def _emit(entity, rows, constants, context, state, builder, requested: set) -> Iterator[object]:
     child_counts = {
-        name: _pop_child_counts(CHILDREN[name], rows, entity.primary_key) for name in entity.children
+        name: _child_counts(CHILDREN[name], rows, entity.primary_key, requested) for name in entity.children
     }
     table = builder.build(rows, constants, context.extracted_at())
     context.report.add_rows(entity.name, table.num_rows)
@@ -158,12 +159,15 @@ def _emit(entity, rows, constants, context, state, builder) -> Iterator[object]:
         )
 
 
-def _pop_child_counts(child: Child, rows: list[dict], key: str) -> dict:
-    """Take the child count the API added on request out of the parent rows (it is not part of
-    the stored record); parents without a count are fetched."""
-    if not child.count_field:
+def _child_counts(child: Child, rows: list[dict], key: str, requested: set) -> dict:
+    """Children per parent from the count field, when the rows carry it (parents without a count
+    are fetched). A field present only because we asked for it (`include_fields`) is taken out
+    of the stored record; v1 records carry the count natively and keep it."""
+    if not child.count_field or not rows or child.count_field not in rows[0]:
         return {}
-    return {row[key]: row.pop(child.count_field) for row in rows if child.count_field in row}
+    if child.count_field in requested:
+        return {row[key]: row.pop(child.count_field, None) for row in rows}
+    return {row[key]: row.get(child.count_field) for row in rows}
 
 
 def _read_children_of(entity, context, state, full_batches_only=False) -> Iterator[object]:
