@@ -41,7 +41,9 @@ def render(results: list[ScenarioResult], mode: str) -> str:
         for check in result.checks:
             lines.append(f"| {result.title} | {check.target} | {check.result} | {_verdict(check.met)} |")
     for result in results:
-        lines += ["", f"## {result.title}", "", result.setup, ""]
+        lines += ["", f"## {result.title}", "", result.setup]
+        start, end = result.load_average
+        lines += ["", f"Machine load (1-minute load average) at start / end: {start:.1f} / {end:.1f}.", ""]
         if result.runs:
             lines += _runs_table(result)
         for note in result.notes:
@@ -53,14 +55,14 @@ def render(results: list[ScenarioResult], mode: str) -> str:
 
 def _runs_table(result: ScenarioResult) -> list[str]:
     lines = [
-        "| run | rows | wall s | rows/s | requests | API tokens | CPU s | peak RSS MB "
+        "| run | rows | wall s | rows/s | requests | API tokens | CPU s | rows/CPU s | peak RSS MB "
         "| vs baseline | vs floor |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for label, run in result.runs:
         lines.append(
             f"| {label} | {run.rows:,} | {run.wall_s:.2f} | {run.rows_per_s:,.0f} | {run.requests:,} "
-            f"| {run.tokens:,} | {run.cpu_s:.2f} | {run.peak_rss_mb:,.0f} "
+            f"| {run.tokens:,} | {run.cpu_s:.2f} | {_per_cpu_s(run):,.0f} | {run.peak_rss_mb:,.0f} "
             f"| {_ratio(result.baseline, run, label)} | {_floor_ratio(result.floor, run, label)} |"
         )
     return lines
@@ -77,6 +79,10 @@ def _floor_ratio(floor: Measurement | None, run: Measurement, label: str) -> str
     if floor is None or run is floor or label.startswith("baseline"):
         return ""
     return f"{run.wall_s / floor.wall_s:.1f}x the floor" if floor.wall_s else ""
+
+
+def _per_cpu_s(run: Measurement) -> float:
+    return run.rows / run.cpu_s if run.cpu_s else 0.0
 
 
 def _verdict(met: bool | None) -> str:

@@ -4,6 +4,7 @@ in fresh subprocesses and returns its numbers with a verdict per target."""
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,8 +50,8 @@ MODES = {
         deals_side_by_side=20_000,
         midsize={"deals": 50_000, "persons": 100_000, "organizations": 30_000, "activities": 200_000,
                  "products": 2_000, "deal_products": 40_000, "leads": 5_000, "notes": 20_000, "users": 50},
-        latency_account={"deals": 2_000, "persons": 5_000, "organizations": 2_000, "activities": 10_000,
-                         "products": 300, "deal_products": 1_600},
+        latency_account={"deals": 5_000, "persons": 10_000, "organizations": 5_000, "activities": 20_000,
+                         "products": 300, "deal_products": 4_000},
         latency_ms=LATENCY_MS,
         scale_small=100_000,
         scale_large=1_000_000,
@@ -102,6 +103,7 @@ class ScenarioResult:
     notes: list[str] = field(default_factory=list)
     baseline: Measurement | None = None
     floor: Measurement | None = None
+    load_average: tuple[float, float] = (0.0, 0.0)  # 1-minute load average when it started and ended
 
 
 class Bench:
@@ -173,10 +175,17 @@ def full_sync_side_by_side(bench: Bench) -> ScenarioResult:
     result.runs = [("ours", ours), ("baseline (dlt rest_api)", baseline), ("parse floor", floor)]
     result.baseline, result.floor = baseline, floor
     speedup = ratio(ours.rows_per_s, baseline.rows_per_s)
+    cpu_speedup = (
+        ratio(ours.rows / ours.cpu_s, baseline.rows / baseline.cpu_s) if ours.cpu_s and baseline.cpu_s else 0
+    )
     to_floor = ratio(ours.wall_s, floor.wall_s)
     result.checks = [
         Check(">= 25,000 rows/s end-to-end", f"{ours.rows_per_s:,.0f} rows/s", ours.rows_per_s >= 25_000),
-        Check(">= 35x the baseline (rows/s)", f"{speedup:.1f}x", speedup >= 35),
+        Check(
+            ">= 35x the baseline (rows/s)",
+            f"{speedup:.1f}x (per CPU second: {cpu_speedup:.1f}x)",
+            speedup >= 35,
+        ),
         Check("<= 4x the parse floor (wall time)", f"{to_floor:.1f}x", to_floor <= 4),
     ]
     return result
@@ -264,7 +273,8 @@ def latency_bound(bench: Bench) -> ScenarioResult:
         ours = bench.repeat(sim, "ours", BASELINE_ENTITIES, "latency")
         baseline = bench.repeat(sim, "baseline", BASELINE_ENTITIES, "latency")
         pages = sim.call("pages", entities=BASELINE_ENTITIES)
-    longest_chain = max(pages.values())
+    # Deal products are independent requests (100 deal ids each), not a cursor chain.
+    longest_chain = max(count for name, count in pages.items() if name != "deals/products")
     lower_bound = max(longest_chain * latency / 1000, ours.requests / GROWTH_BURST_PER_S)
     to_bound = ratio(ours.wall_s, lower_bound)
     speedup = ratio(baseline.wall_s, ours.wall_s)
@@ -349,6 +359,10 @@ def run_scenarios(
     results: list[ScenarioResult] = []
     for name in names or list(SCENARIOS):
         progress(f"scenario {name}")
+        load_before = os.getloadavg()[0]
         outcome = SCENARIOS[name](bench)
-        results.extend(outcome if isinstance(outcome, list) else [outcome])
+        outcome = outcome if isinstance(outcome, list) else [outcome]
+        for result in outcome:
+            result.load_average = (load_before, os.getloadavg()[0])
+        results.extend(outcome)
     return results
