@@ -36,7 +36,9 @@ def revenue_figure(months: list[MonthRevenue]) -> go.Figure:
         figure.add_trace(
             go.Bar(name=currency, x=[row.month for row in rows], y=[row.won_value for row in rows])
         )
-    figure.update_xaxes(type="category")
+    # one month axis in calendar order (per-currency categories would otherwise interleave)
+    calendar = sorted({month.month for month in months})
+    figure.update_xaxes(type="category", categoryorder="array", categoryarray=calendar)
     return figure
 
 
