@@ -5,6 +5,7 @@ import click
 from pipelines.commands import register_pipeline_commands
 from report.cli import report_command
 from simulator.cli import simulator_command
+from transforms.cli import transform_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,4 +22,5 @@ def main() -> None:
 
 main.add_command(simulator_command)
 main.add_command(report_command)
+main.add_command(transform_command)
 register_pipeline_commands(main)
