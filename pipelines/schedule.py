@@ -10,6 +10,7 @@ so the next run re-reads what the aborted one had not committed.
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import threading
@@ -91,6 +92,9 @@ def run_scheduled(run_once: Callable[[], None], every: str, log: Callable[[str],
     except ValueError as error:
         log(f"Error: --every: {error}")
         return 2
+    # dlt would otherwise swap in its own handlers during normalize/load and fail the run on the first
+    # signal, which never reaches `stop`: this loop owns the signals and lets the run finish instead.
+    os.environ["RUNTIME__INTERCEPT_SIGNALS"] = "false"
     stop = threading.Event()
     log(f"syncing every {every}; SIGTERM or Ctrl-C stops after the current run")
     with stop_on_signals(stop, log):
