@@ -15,7 +15,7 @@ import dlt
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from pipelines.crash_points import crash_point, pipeline_progress
-from pipelines.lock import sync_lock
+from pipelines.lock import DatabaseBusyError, busy_message, is_lock_conflict, sync_lock, wait_until_writable
 from pipelines.settings import resolve_connection, resolve_v1_list_entities
 from pipelines.upstream_fixes import apply_upstream_fixes
 from sources.pipedrive.client import PipedriveClient, RetryPolicy
@@ -90,9 +90,12 @@ def run_sync(
     retry: RetryPolicy | None = None,
     progress: Callable[[str], None] | None = None,
     destination: str = "duckdb",
+    wait_for_readers_s: float = 30.0,
 ) -> SyncResult:
     """Sync Pipedrive into DuckDB. Raises `PipedriveError` subclasses with a clear message on bad
-    settings or a rejected token; a spent daily budget returns `complete=False` with the message."""
+    settings or a rejected token; a spent daily budget returns `complete=False` with the message.
+    Refuses while another sync holds the database; waits `wait_for_readers_s` for other processes
+    (BI tools) to close the DuckDB file, then fails clearly."""
     started = time.monotonic()
     connection = resolve_connection(base_url, api_token, company_domain, oauth_access_token)
     client = PipedriveClient(
@@ -109,7 +112,13 @@ def run_sync(
         if destination != "duckdb":
             return _sync(client, context, target, resources, full_refresh, reconcile, started)
         with sync_lock(duckdb_path):
-            return _sync(client, context, target, resources, full_refresh, reconcile, started)
+            wait_until_writable(duckdb_path, wait_for_readers_s)
+            try:
+                return _sync(client, context, target, resources, full_refresh, reconcile, started)
+            except Exception as failure:
+                if _cause(failure, is_lock_conflict) is None:
+                    raise
+                raise DatabaseBusyError(busy_message(duckdb_path, 0)) from None
     finally:
         client.close()
 
@@ -141,11 +150,12 @@ def _sync(client, context, target, resources, full_refresh, reconcile, started):
         if cause is None:
             raise
         raise cause from None
-    marked_deleted = {}
-    if context.report.stopped is None:
-        crash_point("fixes")
-        marked_deleted = apply_upstream_fixes(pipeline, context, run_started, reconcile)
-        crash_point("fixes")
+    # Also after a budget stop: deals loaded this run must lose their stale products either way.
+    # Reconciling needs requests, so only a complete run does it.
+    crash_point("fixes")
+    reconcile = reconcile and context.report.stopped is None
+    marked_deleted = apply_upstream_fixes(pipeline, context, run_started, reconcile)
+    crash_point("fixes")
     return _result(context, client, started, marked_deleted)
 
 
@@ -208,9 +218,13 @@ def _forget_state_without_database(duckdb_path, pipelines_dir: Path) -> None:
 
 
 def _pipedrive_cause(error: BaseException) -> PipedriveError | None:
+    return _cause(error, lambda candidate: isinstance(candidate, PipedriveError))
+
+
+def _cause(error: BaseException | None, matches: Callable[[BaseException], bool]) -> BaseException | None:
     seen = set()
     while error is not None and id(error) not in seen:
-        if isinstance(error, PipedriveError):
+        if matches(error):
             return error
         seen.add(id(error))
         error = error.__cause__ or error.__context__

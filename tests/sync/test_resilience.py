@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import threading
+from contextlib import contextmanager
 
 import duckdb
 import pytest
+import requests
 from click.testing import CliRunner
 
 from pipelines.commands import run as run_command
@@ -56,14 +59,35 @@ def test_spent_budget_stops_cleanly_and_resumes_after_midnight(tmp_path):
 
 
 def test_storms_of_errors_resets_truncations_and_429s_are_survived(tmp_path):
-    with Simulator.start(seed=6, counts=COUNTS, token=TOKEN, plan="growth", burst_limit=8) as sim:
+    with Simulator.start(seed=6, counts=COUNTS, token=TOKEN, plan="growth", burst_limit=6) as sim:
         sim.set_faults(error_rate=0.15, reset_rate=0.05, truncate_rate=0.05, html_rate=0.05, seed=9)
-        result = sync(sim, tmp_path)
+        with _another_integration_using_the_token(sim):  # it spends the burst window: 429s for us
+            result = sync(sim, tmp_path)
         sim.set_faults()
         assert result.complete
         statuses = [status for item in sim.stats["endpoints"].values() for status in item["statuses"]]
         assert 429 in statuses and any(status >= 500 for status in statuses)
         assert_matches_truth(sim, tmp_path)
+
+
+@contextmanager
+def _another_integration_using_the_token(sim):
+    stop = threading.Event()
+
+    def hammer() -> None:
+        with requests.Session() as session:
+            pause = 0.05
+            while not stop.wait(pause):  # a polite neighbour: it honours Retry-After
+                answer = session.get(f"{sim.base_url}/api/v2/stages", headers={"x-api-token": sim.token})
+                pause = float(answer.headers.get("retry-after", 0.05))
+
+    worker = threading.Thread(target=hammer, daemon=True)
+    worker.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        worker.join()
 
 
 def test_token_appears_in_no_output_log_state_trace_or_table(tmp_path, caplog):
