@@ -24,6 +24,22 @@ def test_run_then_status(tmp_path):
         )
         assert again.exit_code == 0, again.output
         assert "persons" not in again.output  # only the chosen resource ran
+        since = CliRunner().invoke(
+            run,
+            [
+                "--base-url",
+                sim.base_url,
+                "--duckdb",
+                database,
+                "--resources",
+                "deals",
+                "--since",
+                "2000-01-01",
+            ],
+            env={"PIPEDRIVE_API_TOKEN": sim.token},
+        )
+        assert since.exit_code == 0, since.output
+        assert "deals                         300" in since.output  # --since overrides the cursor
     shown = CliRunner().invoke(status, ["--duckdb", database])
     assert shown.exit_code == 0, shown.output
     assert "deals" in shown.output and "300" in shown.output
