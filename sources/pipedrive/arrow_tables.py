@@ -71,7 +71,7 @@ class TableBuilder:
             arrow_type = pa.bool_() if isinstance(value, bool) else pa.string()
             fields.append(pa.field(name, arrow_type))
             arrays.append(pa.array([value] * count, arrow_type))
-        fields.append(pa.field("_extracted_at", EXTRACTED_AT_TYPE))
+        fields.append(pa.field("_extracted_at", EXTRACTED_AT_TYPE, nullable=False))
         arrays.append(pa.array([extracted_at] * count, EXTRACTED_AT_TYPE))
         return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
 
