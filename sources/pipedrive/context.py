@@ -39,6 +39,7 @@ class SyncContext:
     v1_list_entities: frozenset[str] = frozenset()
     since: datetime | None = None  # overrides stored cursors when set
     batch_rows: int = 5000  # rows per Arrow table handed to dlt
+    backfill_windows: int = 4  # a first backfill of one list is read as this many parallel windows
     progress: Callable[[str], None] = lambda message: None
     report: RunReport = field(default_factory=RunReport)
     _last_stamp: datetime = field(default_factory=lambda: datetime.fromtimestamp(0, timezone.utc))

@@ -26,6 +26,7 @@ from sources.pipedrive.entities import CHILDREN, SNAPSHOT_COLUMNS, SNAPSHOT_TABL
 from sources.pipedrive.errors import BudgetExhaustedError
 from sources.pipedrive.pagination import iter_pages
 from sources.pipedrive.timestamps import parse_instant, to_rfc3339_second
+from sources.pipedrive.windows import InOrderPages, WindowedBackfill
 
 EPOCH = datetime.fromtimestamp(0, timezone.utc)
 CHILD_FETCH_THREADS = 4
@@ -97,25 +98,35 @@ def _read_stream(entity, stream, context, state, builder, seen_ids) -> Iterator[
         constants["_archived"] = stream.archived
     newest: datetime | None = None
     buffer: list[dict] = []
-    for page in iter_pages(context.client, stream.path, params, api):
-        rows = [gather_v1_custom_fields(row) for row in page] if api == "v1" else page
-        reached_cutoff = False
-        if cutoff is not None and entity.cursor_field:
-            kept = [row for row in rows if _instant(row, entity.cursor_field) >= cutoff]
-            reached_cutoff = len(kept) < len(rows)
-            rows = kept
-        if seen_ids is not None:
-            seen_ids.update(row.get(entity.primary_key) for row in rows)
-        buffer.extend(rows)
-        if len(buffer) >= context.batch_rows:
+    pages = _pages(entity, stream, params, api, start, context)
+    try:
+        for page in pages:
+            rows = [gather_v1_custom_fields(row) for row in page] if api == "v1" else page
+            reached_cutoff = False
+            if cutoff is not None and entity.cursor_field:
+                kept = [row for row in rows if _instant(row, entity.cursor_field) >= cutoff]
+                reached_cutoff = len(kept) < len(rows)
+                rows = kept
+            if seen_ids is not None:
+                seen_ids.update(row.get(entity.primary_key) for row in rows)
+            buffer.extend(rows)
+            if len(buffer) >= context.batch_rows:
+                newest = _latest(newest, buffer, entity.cursor_field)
+                yield from _emit(entity, buffer, constants, context, state, builder, requested)
+                buffer = []
+                if ascending and newest is not None:
+                    cursors[key] = pages.safe_cursor(newest).isoformat()
+                yield from _read_children_of(entity, context, state, full_batches_only=True)
+            if reached_cutoff:
+                break
+    except BudgetExhaustedError:
+        # what was read is still good: hand it over (cursor only as far as it is safe), then stop
+        if buffer:
             newest = _latest(newest, buffer, entity.cursor_field)
             yield from _emit(entity, buffer, constants, context, state, builder, requested)
-            buffer = []
             if ascending and newest is not None:
-                cursors[key] = newest.isoformat()
-            yield from _read_children_of(entity, context, state, full_batches_only=True)
-        if reached_cutoff:
-            break
+                cursors[key] = pages.safe_cursor(newest).isoformat()
+        raise
     newest = _latest(newest, buffer, entity.cursor_field)
     if buffer:
         yield from _emit(entity, buffer, constants, context, state, builder, requested)
@@ -123,6 +134,22 @@ def _read_stream(entity, stream, context, state, builder, seen_ids) -> Iterator[
         cursors[key] = newest.isoformat()
     yield from _read_children_of(entity, context, state, full_batches_only=True)
     context.progress(f"{entity.name}: {stream.path} done")
+
+
+def _pages(entity, stream, params, api, start, context) -> InOrderPages | WindowedBackfill:
+    """A first backfill of a v2 incremental list is split into windows read in parallel."""
+    windowed = (
+        context.backfill_windows > 1
+        and api == "v2"
+        and start is None
+        and stream.read == "updated_since"
+        and params.get("sort_direction") == "asc"
+    )
+    if windowed:
+        return WindowedBackfill(
+            context.client, stream.path, params, entity.cursor_field, context.backfill_windows
+        )
+    return InOrderPages(iter_pages(context.client, stream.path, params, api))
 
 
 def _emit(entity, rows, constants, context, state, builder, requested: set) -> Iterator[object]:

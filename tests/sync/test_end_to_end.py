@@ -20,7 +20,8 @@ def test_full_sync_equals_truth(sim, tmp_path):
     result = sync(sim, tmp_path)
     assert result.complete
     assert_matches_truth(sim, tmp_path)
-    assert result.rows_per_table["deals"] == sim.count("deals")
+    # parallel windows restart at the second page one ended on: a few rows are read twice, merged once
+    assert sim.count("deals") <= result.rows_per_table["deals"] <= sim.count("deals") + 10
     # deal products come in batches of 100 deals, never one request per deal
     assert result.requests_per_endpoint["/api/v2/deals/products"] <= sim.count("deals") // 100 + 2
 

@@ -70,3 +70,23 @@ def test_cost_table():
     assert token_cost("/api/v2/deals/archived") == 20
     assert token_cost("/v1/users") == 20
     assert token_cost("/api/v1/leads/archived") == 40
+
+
+def test_backfill_windows_cover_the_range_without_gaps_and_stay_open_at_the_end():
+    from sources.pipedrive.windows import WindowedBackfill, _window_bounds
+
+    first, newest = parse_instant("2025-01-01T00:00:00.400Z"), parse_instant("2025-01-01T00:01:39Z")
+    bounds = _window_bounds(first, newest, 4)
+    assert bounds[0][0] == parse_instant("2025-01-01T00:00:00Z")  # inclusive from page one's second
+    assert all(until == bounds[index + 1][0] for index, (_, until) in enumerate(bounds[:-1]))
+    assert bounds[-1][1] is None and len(bounds) == 4
+    assert _window_bounds(first, first, 4) == [(bounds[0][0], None)]  # one second: one window
+
+    backfill = WindowedBackfill(None, "/api/v2/deals", {}, "update_time", 4)
+    backfill.starts = [start for start, _ in bounds]
+    backfill.finished = [True, False, False, True]
+    backfill.newest_read = [parse_instant("2025-01-01T00:00:20Z"), None, bounds[2][0], None]
+    # window 2 is unfinished and nothing of it was read: the cursor stays at its start
+    assert backfill.safe_cursor(newest) == bounds[1][0]
+    backfill.finished = [True, True, True, True]
+    assert backfill.safe_cursor(newest) == newest
