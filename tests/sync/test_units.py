@@ -86,7 +86,7 @@ def test_backfill_windows_cover_the_range_without_gaps_and_stay_open_at_the_end(
     backfill.starts = [start for start, _ in bounds]
     backfill.finished = [True, False, False, True]
     backfill.newest_read = [parse_instant("2025-01-01T00:00:20Z"), None, bounds[2][0], None]
-    # window 2 is unfinished and nothing of it was read: the cursor stays at its start
+    # the second window is unfinished and nothing of it was read: the cursor stays at its start
     assert backfill.safe_cursor(newest) == bounds[1][0]
     backfill.finished = [True, True, True, True]
     assert backfill.safe_cursor(newest) == newest
