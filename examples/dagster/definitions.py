@@ -10,8 +10,6 @@ the lock against overlapping runs, after-load fixes for removed deal products an
 a clean stop when the daily token budget is spent), and `run_sync` is where all of that lives.
 """
 
-from __future__ import annotations
-
 import os
 
 from dagster import (
