@@ -7,6 +7,7 @@ failure rolls back so readers keep the previous views.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from dataclasses import dataclass, field
@@ -15,7 +16,6 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.crash_points import crash_point
 from transforms import custom_fields, naming
 
 RAW_SCHEMA = "pipedrive_raw"
@@ -45,6 +45,7 @@ RAW_REFERENCE = re.compile(rf"\b{RAW_SCHEMA}\.(\w+)\b")
 class TransformResult:
     views: list[str] = field(default_factory=list)
     custom_columns: dict[str, int] = field(default_factory=dict)  # entity -> readable custom-field columns
+    entity_tables: dict[str, str] = field(default_factory=dict)  # entity -> "rebuilt" | "refreshed"
     missing_raw_tables: list[str] = field(default_factory=list)
     duration_s: float = 0.0
 
@@ -102,7 +103,6 @@ def run_model(con: duckdb.DuckDBPyConnection, layer: str, name: str, raw_tables:
     def raw_or_empty(match: re.Match) -> str:
         return match.group(0) if match.group(1) in raw_tables else EMPTY_RAW_TABLE
 
-    crash_point("transform")
     con.execute(RAW_REFERENCE.sub(raw_or_empty, model_sql(layer, name)))
 
 
@@ -170,12 +170,85 @@ def build_custom_field_views(
             "insert into pipedrive_staging.custom_field_columns values (?, ?, ?, ?, ?, ?, ?)", column_rows
         )
 
+    con.execute(
+        "create table if not exists pipedrive_staging.entity_table_builds"
+        " (entity varchar primary key, fingerprint varchar, extracted_until timestamptz)"
+    )
     for entity, field_entity in custom_fields.ENTITY_FIELDS.items():
         fields = definitions.get(field_entity, [])
-        drop_view_if_exists(con, TARGET_SCHEMA, f"{entity}_all")  # earlier versions made it a view
-        con.execute(custom_fields.entity_table_sql(entity, fields, assignments[field_entity]))
+        result.entity_tables[entity] = build_entity_table(con, entity, fields, assignments[field_entity])
         con.execute(custom_fields.active_view_sql(entity))
         result.custom_columns[entity] = sum(len(custom_fields.value_columns(f, "_")) for f in fields)
+
+
+def build_entity_table(
+    con: duckdb.DuckDBPyConnection,
+    entity: str,
+    fields: list[custom_fields.FieldDefinition],
+    columns: dict[str, naming.Assignment],
+) -> str:
+    """Create `pipedrive.<entity>_all`, or refresh only the rows the sync wrote since the last build.
+
+    Refreshing is safe only when nothing else changed: the fingerprint covers the generated SQL
+    (fields and names), the staging SQL and the option labels. Anything unexpected (rows
+    without `_extracted_at`, a row count that no longer matches): rebuild it whole.
+    """
+    table = f"{TARGET_SCHEMA}.{entity}_all"
+    full_select = custom_fields.entity_select_sql(entity, fields, columns)
+    fingerprint = build_fingerprint(con, full_select, custom_fields.ENTITY_FIELDS[entity])
+    newest = con.execute(f"select max(_extracted_at) from {STAGING_SCHEMA}.{entity}").fetchone()[0]
+    last = con.execute(
+        "select fingerprint, extracted_until from pipedrive_staging.entity_table_builds where entity = ?",
+        [entity],
+    ).fetchone()
+    how = "rebuilt"
+    if (
+        last
+        and last[0] == fingerprint
+        and last[1] is not None
+        and is_table(con, TARGET_SCHEMA, f"{entity}_all")
+    ):
+        changed = {"extracted_after": last[1]}
+        con.execute(
+            f"delete from {table} where id in"
+            f" (select id from {STAGING_SCHEMA}.{entity} where _extracted_at > $extracted_after)",
+            changed,
+        )
+        changed_select = custom_fields.entity_select_sql(entity, fields, columns, only_changed=True)
+        con.execute(f"insert into {table} by name {changed_select}", changed)
+        counts = con.execute(
+            f"select (select count(*) from {table}), (select count(*) from {STAGING_SCHEMA}.{entity})"
+        ).fetchone()
+        how = "refreshed" if counts[0] == counts[1] else "rebuilt"
+    if how == "rebuilt":
+        drop_view_if_exists(con, TARGET_SCHEMA, f"{entity}_all")  # earlier versions made it a view
+        con.execute(f"create or replace table {table} as {full_select}")
+    con.execute(
+        "insert or replace into pipedrive_staging.entity_table_builds values (?, ?, ?)",
+        [entity, fingerprint, newest],
+    )
+    return how
+
+
+def build_fingerprint(con: duckdb.DuckDBPyConnection, select_sql: str, field_entity: str) -> str:
+    """What the table's content depends on besides the rows: generated SQL, staging SQL, option labels."""
+    options = con.execute(
+        "select string_agg(concat_ws(':', field_code, option_id, option_label), ','"
+        " order by field_code, option_id) from pipedrive_staging.field_options where field_entity = ?",
+        [field_entity],
+    ).fetchone()[0]
+    staging = "".join(model_sql("staging", name) for name in STAGING_MODELS)
+    return hashlib.sha256("\0".join([select_sql, staging, options or ""]).encode()).hexdigest()
+
+
+def is_table(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    return bool(
+        con.execute(
+            "select 1 from duckdb_tables()"
+            " where schema_name = ? and table_name = ? and database_name = current_database()",
+            [schema, name],
+        ).fetchone()
+    )
 
 
 def drop_view_if_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> None:

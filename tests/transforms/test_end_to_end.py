@@ -56,11 +56,32 @@ def test_synced_account_has_readable_views_and_stage_history(synced):
         for s in sim.truth("stages")
         if s["pipeline_id"] == deal["pipeline_id"] and s["id"] != deal["stage_id"]
     ]
+    territory = next(f for f in fields if f["field_name"] == "Territory")
     sim.advance(3600)
-    sim.update("deals", deal["id"], {"stage_id": stages[0]})
+    last_option = territory["options"][-1]
+    sim.update(
+        "deals",
+        deal["id"],
+        {"stage_id": stages[0], "custom_fields": {territory["field_code"]: last_option["id"]}},
+    )
     sync("main")
     with duckdb.connect(str(path)) as con:
-        run_transforms(con, None)
+        # only the rows the second sync wrote are re-read into the entity table ...
+        assert run_transforms(con, None).entity_tables["deals"] == "refreshed"
+        refreshed = con.execute("select * from pipedrive.deals_all order by id").fetchall()
+        label = con.execute("select territory from pipedrive.deals where id = ?", [deal["id"]]).fetchone()
+        assert label == (last_option["label"],)
+        # ... and that gives the same table as a full rebuild
+        con.execute("delete from pipedrive_staging.entity_table_builds")
+        assert run_transforms(con, None).entity_tables["deals"] == "rebuilt"
+        assert con.execute("select * from pipedrive.deals_all order by id").fetchall() == refreshed
+    # a renamed option changes rows the sync does not re-read: the table is rebuilt
+    sim.rename_option("deal_fields", territory["field_code"], last_option["id"], "Renamed territory")
+    sync("main")
+    with duckdb.connect(str(path)) as con:
+        assert run_transforms(con, None).entity_tables["deals"] == "rebuilt"
+        label = con.execute("select territory from pipedrive.deals where id = ?", [deal["id"]]).fetchone()
+        assert label == ("Renamed territory",)
         visits = con.execute(
             "select stage_id, left_at is null from pipedrive.deal_stage_history"
             " where deal_id = ? order by visit_nr",

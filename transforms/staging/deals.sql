@@ -14,7 +14,8 @@ with expected_columns as (
         null::varchar as close_time, null::varchar as won_time, null::varchar as lost_time,
         null::varchar as arr, null::varchar as mrr, null::varchar as acv,
         null::varchar as is_deleted, null::varchar as deleted, null::varchar as is_archived,
-        null::varchar as _archived, null::varchar as custom_fields, null::varchar as _source_api
+        null::varchar as _archived, null::varchar as custom_fields, null::varchar as _source_api,
+        null::varchar as _extracted_at
     where false
 ),
 
@@ -57,7 +58,9 @@ renamed as (
         coalesce(pipedrive_staging.flag(coalesce(is_deleted, deleted)), status = 'deleted', false) as is_deleted,
         coalesce(pipedrive_staging.flag(coalesce(_archived, is_archived)), false) as is_archived,
         custom_fields,
-        _source_api
+        _source_api,
+        -- when the sync wrote the row: lets the entity tables refresh only what changed
+        try_cast(_extracted_at as timestamptz) as _extracted_at
     from source
 )
 

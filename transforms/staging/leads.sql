@@ -9,7 +9,7 @@ with expected_columns as (
         null::varchar as is_archived, null::varchar as _archived, null::varchar as visible_to,
         null::varchar as add_time, null::varchar as update_time, null::varchar as is_deleted,
         null::varchar as custom_fields,
-        null::varchar as _source_api
+        null::varchar as _source_api, null::varchar as _extracted_at
     where false
 ),
 
@@ -43,7 +43,9 @@ renamed as (
         -- the sync flags leads that vanished upstream
         coalesce(pipedrive_staging.flag(is_deleted), false) as is_deleted,
         custom_fields,
-        _source_api
+        _source_api,
+        -- when the sync wrote the row: lets the entity tables refresh only what changed
+        try_cast(_extracted_at as timestamptz) as _extracted_at
     from source
 )
 

@@ -5,7 +5,8 @@ with expected_columns as (
         null::varchar as id, null::varchar as name, null::varchar as owner_id, null::varchar as address,
         null::varchar as address_formatted_address, null::varchar as label_ids, null::varchar as visible_to,
         null::varchar as add_time, null::varchar as update_time, null::varchar as is_deleted,
-        null::varchar as active_flag, null::varchar as custom_fields, null::varchar as _source_api
+        null::varchar as active_flag, null::varchar as custom_fields, null::varchar as _source_api,
+        null::varchar as _extracted_at
     where false
 ),
 
@@ -32,7 +33,9 @@ renamed as (
         pipedrive_staging.utc_timestamp(update_time) as update_time,
         coalesce(pipedrive_staging.flag(is_deleted), not pipedrive_staging.flag(active_flag), false) as is_deleted,
         custom_fields,
-        _source_api
+        _source_api,
+        -- when the sync wrote the row: lets the entity tables refresh only what changed
+        try_cast(_extracted_at as timestamptz) as _extracted_at
     from source
 )
 
