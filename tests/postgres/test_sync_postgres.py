@@ -20,7 +20,7 @@ from tests.sync.helpers import FAST_RETRY, assert_matches_truth
 from transforms.postgres import run_transforms_in_postgres
 from transforms.runner import run_transforms
 
-COUNTS = {"deals": 400, "persons": 200, "activities": 300, "deal_products": 300, "leads": 50}
+COUNTS = {"deals": 250, "persons": 120, "activities": 200, "deal_products": 200, "leads": 40}
 
 
 @pytest.fixture

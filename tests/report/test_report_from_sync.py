@@ -17,7 +17,7 @@ from transforms import run_transforms
 @pytest.fixture(scope="module")
 def synced_database(tmp_path_factory):
     path = tmp_path_factory.mktemp("synced") / "crm.duckdb"
-    with Simulator.start(seed=11, counts={"deals": 600, "activities": 400}) as sim:
+    with Simulator.start(seed=11, counts={"deals": 300, "activities": 200}) as sim:
         assert run_sync(base_url=sim.base_url, api_token=sim.token, duckdb_path=path).complete
     run_transforms(path, None)
     return path

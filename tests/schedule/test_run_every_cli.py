@@ -39,7 +39,7 @@ class StderrLines:
 
 def test_run_every_syncs_twice_then_stops_cleanly_on_sigterm_mid_run(tmp_path):
     database = tmp_path / "crm.duckdb"
-    with Simulator.start(seed=4, counts={"deals": 300}) as sim:
+    with Simulator.start(seed=4, counts={"deals": 150}) as sim:
         command = [sys.executable, "-c", "from pipelines.cli import main; main()", "run", "--every", "1s"]
         command += ["--base-url", sim.base_url, "--duckdb", str(database)]
         env = {**os.environ, "PIPEDRIVE_API_TOKEN": sim.token}
