@@ -54,7 +54,7 @@ def sync(sim, tmp_path: Path, **options):
 
 def raw_rows(tmp_path: Path, table: str) -> list[dict]:
     with duckdb.connect(str(tmp_path / "pipedrive.duckdb"), read_only=True) as con:
-        return con.execute(f"SELECT * FROM pipedrive_raw.{table}").to_arrow_table().to_pylist()
+        return con.sql(f"SELECT * FROM pipedrive_raw.{table}").to_arrow_table().to_pylist()
 
 
 def table_exists(tmp_path: Path, table: str) -> bool:
