@@ -179,9 +179,8 @@ def _check_connection(client: PipedriveClient, context: SyncContext) -> None:
     """One cheap sequential request first: a bad token or address fails once, before parallel
     resources could each send their own doomed request."""
     me = client.get_json(CONNECTION_CHECK_PATH).get("data") or {}
-    context.progress(
-        f"connected to {client.base_url} (company {me.get('company_name') or me.get('company_id')})"
-    )
+    company = me.get("company_name") or me.get("company_domain")
+    context.progress(f"connected to {client.base_url}" + (f" ({company})" if company else ""))
 
 
 def _result(
