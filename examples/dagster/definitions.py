@@ -26,7 +26,7 @@ from pipelines.sync import run_sync
 from report import build_report
 from transforms import run_transforms
 
-DUCKDB_PATH = os.environ.get("PIPEDRIVE_SYNC_DUCKDB", "pipedrive.duckdb")
+DUCKDB_PATH = os.environ.get("PIPEDRIVE_SYNC_DUCKDB", "crm.duckdb")
 REPORT_PATH = os.environ.get("PIPEDRIVE_SYNC_REPORT", "pipedrive-report.html")
 
 
