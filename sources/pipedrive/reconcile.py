@@ -10,15 +10,14 @@ from sources.pipedrive.streams import active_streams, api_of
 
 # The smallest pages we can ask for: biggest page size, no optional extras, ids in key order.
 V2_ID_LISTING = {"sort_by": "id", "sort_direction": "asc"}
+NOT_FOR_ID_LISTING = ("sort_by", "sort_direction", "include_fields")
 
 
 def upstream_ids(entity: Entity, context: SyncContext) -> set:
     ids: set = set()
     for stream in active_streams(entity, context):
         api = api_of(stream.path)
-        params = {
-            key: value for key, value in stream.params.items() if key not in ("sort_by", "sort_direction")
-        }
+        params = {key: value for key, value in stream.params.items() if key not in NOT_FOR_ID_LISTING}
         if api == "v2" and stream.read != "whole":
             params.update(V2_ID_LISTING)
         for page in iter_pages(context.client, stream.path, params, api):
