@@ -51,11 +51,18 @@ class ReportData:
 
 
 def read_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
+    # catalog-qualified: in a file named pipedrive.duckdb, a bare `pipedrive.x` is ambiguous
+    catalog = con.execute("select current_database()").fetchone()[0].replace('"', '""')
+    marts = f'"{catalog}".pipedrive'
+
+    def rows(query: str) -> list[tuple]:
+        return con.execute(query.format(marts=marts)).fetchall()
+
     return ReportData(
-        funnel=[FunnelStage(*row) for row in con.execute(FUNNEL_SQL).fetchall()],
-        revenue=[MonthRevenue(*row) for row in con.execute(REVENUE_SQL).fetchall()],
-        activities=[OwnerActivities(*row) for row in con.execute(ACTIVITIES_SQL).fetchall()],
-        freshness=read_freshness(con),
+        funnel=[FunnelStage(*row) for row in rows(FUNNEL_SQL)],
+        revenue=[MonthRevenue(*row) for row in rows(REVENUE_SQL)],
+        activities=[OwnerActivities(*row) for row in rows(ACTIVITIES_SQL)],
+        freshness=read_freshness(con, catalog),
     )
 
 
@@ -66,13 +73,13 @@ select
     deals_reached::bigint,
     open_deals::bigint,
     lost_deals::bigint
-from pipedrive.pipeline_funnel
+from {marts}.pipeline_funnel
 order by pipeline_id, stage_order_nr, stage_id
 """
 
 REVENUE_SQL = """
 select strftime(month, '%Y-%m'), coalesce(currency, '?'), won_deals::bigint, won_value::double
-from pipedrive.revenue_by_month
+from {marts}.revenue_by_month
 order by month, currency
 """
 
@@ -82,13 +89,13 @@ select
     count(*) filter (where is_done)::bigint as done,
     count(*) filter (where not coalesce(is_done, false))::bigint as open,
     count(*) filter (where is_overdue)::bigint as overdue
-from pipedrive.activities_enriched
+from {marts}.activities_enriched
 group by owner_id, owner_name
 order by done + open desc, owner
 """
 
 
-def read_freshness(con: duckdb.DuckDBPyConnection) -> list[EntityFreshness]:
+def read_freshness(con: duckdb.DuckDBPyConnection, catalog: str) -> list[EntityFreshness]:
     """Rows and last extraction time of every raw table (dlt's own bookkeeping tables left out)."""
     columns: dict[str, set[str]] = {}
     for table, column in con.execute(
@@ -101,6 +108,7 @@ def read_freshness(con: duckdb.DuckDBPyConnection) -> list[EntityFreshness]:
     freshness = []
     for table in sorted(columns):
         stamp = "max(_extracted_at)" if "_extracted_at" in columns[table] else "null"
-        rows, last = con.execute(f'select count(*), {stamp} from {RAW_SCHEMA}."{table}"').fetchone()
+        query = f'select count(*), {stamp} from "{catalog}".{RAW_SCHEMA}."{table}"'
+        rows, last = con.execute(query).fetchone()
         freshness.append(EntityFreshness(table, rows, last))
     return freshness

@@ -33,35 +33,43 @@ EXTRACTED = {"deals": datetime(2026, 3, 10, 9, 0), "persons": datetime(2026, 3, 
 
 
 def make_mart_shaped_database(path) -> None:
+    """Named pipedrive.duckdb on purpose: the catalog `pipedrive` then clashes with the schema, and
+    only catalog-qualified names work (so they are used here, and the report must cope too)."""
     with duckdb.connect(str(path)) as con:
-        con.execute("create schema pipedrive; create schema pipedrive_raw")
+        con.execute("create schema pipedrive.pipedrive; create schema pipedrive.pipedrive_raw")
         con.execute(
-            "create table pipedrive.pipeline_funnel (pipeline_id bigint, pipeline_name varchar,"
+            "create table pipedrive.pipedrive.pipeline_funnel (pipeline_id bigint, pipeline_name varchar,"
             " stage_id bigint, stage_name varchar, stage_order_nr integer,"
             " open_deals bigint, deals_reached bigint, lost_deals bigint)"
         )
-        con.executemany("insert into pipedrive.pipeline_funnel values (?, ?, ?, ?, ?, ?, ?, ?)", FUNNEL)
+        con.executemany(
+            "insert into pipedrive.pipedrive.pipeline_funnel values (?, ?, ?, ?, ?, ?, ?, ?)", FUNNEL
+        )
         con.execute(
-            "create table pipedrive.revenue_by_month"
+            "create table pipedrive.pipedrive.revenue_by_month"
             " (month date, currency varchar, won_deals bigint, won_value double)"
         )
-        con.executemany("insert into pipedrive.revenue_by_month values (?, ?, ?, ?)", REVENUE)
+        con.executemany("insert into pipedrive.pipedrive.revenue_by_month values (?, ?, ?, ?)", REVENUE)
         con.execute(
-            "create table pipedrive.activities_enriched"
+            "create table pipedrive.pipedrive.activities_enriched"
             " (owner_id bigint, owner_name varchar, is_done boolean, is_overdue boolean)"
         )
-        con.executemany("insert into pipedrive.activities_enriched values (?, ?, ?, ?)", ACTIVITIES)
+        con.executemany("insert into pipedrive.pipedrive.activities_enriched values (?, ?, ?, ?)", ACTIVITIES)
         for entity, extracted_at in EXTRACTED.items():
-            con.execute(f"create table pipedrive_raw.{entity} (id bigint, _extracted_at timestamptz)")
-            con.execute(f"insert into pipedrive_raw.{entity} select range, ? from range(3)", [extracted_at])
-        con.execute("create table pipedrive_raw._dlt_loads (load_id varchar)")
+            con.execute(
+                f"create table pipedrive.pipedrive_raw.{entity} (id bigint, _extracted_at timestamptz)"
+            )
+            con.execute(
+                f"insert into pipedrive.pipedrive_raw.{entity} select range, ? from range(3)", [extracted_at]
+            )
+        con.execute("create table pipedrive.pipedrive_raw._dlt_loads (load_id varchar)")
 
 
 @pytest.fixture(scope="module")
 def opened_report(tmp_path_factory, browser):
     """One page load shared by the checks below (loading 5 MB of inlined plotly.js takes seconds)."""
     tmp_path = tmp_path_factory.mktemp("report")
-    database = tmp_path / "marts.duckdb"
+    database = tmp_path / "pipedrive.duckdb"
     make_mart_shaped_database(database)
     page = build_report(database, tmp_path / "report.html", now=NOW)
     browser.get(page.as_uri())
