@@ -54,6 +54,13 @@ def print_summary(result) -> None:
     help="Load into the DuckDB file, or into Postgres (credentials: destination.postgres.credentials).",
 )
 @click.option("--every", help="Keep running: sync again at this interval, e.g. 15m (see docs/scheduling.md).")
+@click.option(
+    "--wait-for-readers",
+    type=float,
+    default=30.0,
+    show_default=True,
+    help="Seconds to wait for other processes (BI tools) to close the DuckDB file before failing.",
+)
 def run(
     full_refresh,
     resources,
@@ -65,6 +72,7 @@ def run(
     pipelines_dir,
     destination,
     every,
+    wait_for_readers,
 ) -> None:
     """Sync Pipedrive into DuckDB or Postgres (incremental after the first run).
 
@@ -96,6 +104,7 @@ def run(
             v1_list_entities=v1_list.split(",") if v1_list else (),
             progress=progress_printer(started),
             destination=destination,
+            wait_for_readers_s=wait_for_readers,
         )
         print_summary(result)
         if result.complete and destination == "postgres":
