@@ -23,6 +23,7 @@ class FaultConfig:
     reset_rate: float = 0.0  # share of connections reset without an answer
     truncate_rate: float = 0.0  # share of bodies cut short (Content-Length promises more)
     html_rate: float = 0.0  # share of HTML error pages from a "proxy"
+    html_status: int | None = None  # their status; None: the drawn error status if 5xx, else 502
     slow_body_rate: float = 0.0  # share of bodies dribbled out slowly
     slow_body_ms: float = 500.0  # how long a slow body takes in total
     path_prefix: str | None = None  # only requests whose path starts with this get faults

@@ -15,6 +15,7 @@ import traceback
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -104,6 +105,11 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: SimulatorServer
     server_version = "pipedrive-simulator"
+
+    def date_time_string(self, timestamp=None) -> str:
+        """The `Date` header tells the simulated time: clients date the budget reset from it."""
+        return formatdate(self.server.store.clock.now() if timestamp is None else timestamp, usegmt=True)
+
     sys_version = ""
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib signature
@@ -131,10 +137,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._reset_connection()
             return
         if fault == "error":
-            self._send(Response(fault_status, error_body("Internal server error", "Please try again later")))
+            # a 429 says when to come back, as Pipedrive's do
+            headers = {"retry-after": "1"} if fault_status == 429 else {}
+            body = error_body("Internal server error", "Please try again later")
+            self._send(Response(fault_status, body, headers=headers))
             return
         if fault == "html":
-            self._send(Response(fault_status, HTML_ERROR_PAGE, "text/html"))
+            status = server.faults.config.html_status or (fault_status if fault_status >= 500 else 502)
+            self._send(Response(status, HTML_ERROR_PAGE, "text/html"))
             return
         response, endpoint, cost = self._dispatch(path, url.query, body)
         server.stats.record(endpoint, response.status, cost)
