@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.crash_points import crash_point
 from transforms import custom_fields, naming
 
 RAW_SCHEMA = "pipedrive_raw"
@@ -103,6 +104,7 @@ def run_model(con: duckdb.DuckDBPyConnection, layer: str, name: str, raw_tables:
     def raw_or_empty(match: re.Match) -> str:
         return match.group(0) if match.group(1) in raw_tables else EMPTY_RAW_TABLE
 
+    crash_point("transform")
     con.execute(RAW_REFERENCE.sub(raw_or_empty, model_sql(layer, name)))
 
 
