@@ -153,3 +153,17 @@ def test_missing_raw_tables_and_columns_read_as_empty(tmp_path):
     ):
         con.execute(f"select * from pipedrive.{view}").fetchall()
     assert con.execute("select count(*) from pipedrive.leads").fetchone() == (0,)
+
+
+def test_added_option_shows_its_label(tiny_sim, con, tmp_path):
+    group = field_named(tiny_sim, "group")
+    [added] = tiny_sim.add_options("deal_fields", group["field_code"], ["Epsilon"])
+    tiny_sim.update("deals", 2, {"custom_fields": {group["field_code"]: [added["id"]]}})
+    load(con, tiny_sim, tmp_path)
+    run_transforms(con, None)
+    assert values(con, "group_field")[2] == ["Epsilon"]
+    options = con.execute(
+        "select options from pipedrive.field_dictionary where entity = 'deals' and column_name = ?",
+        ["group_field"],
+    ).fetchone()[0]
+    assert {"id": added["id"], "label": "Epsilon"} in options
