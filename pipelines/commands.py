@@ -133,11 +133,14 @@ def run(
 def transform_in_postgres(duckdb_path, pipelines_dir) -> None:
     """Build schema `pipedrive` in the Postgres database the sync loaded (see transforms/postgres.py)."""
     from pipelines.sync import open_pipeline
-    from transforms.postgres import run_transforms_in_postgres
+    from transforms.postgres import PublishError, run_transforms_in_postgres
 
     pipeline = open_pipeline(duckdb_path, pipelines_dir, "postgres")
     dsn = pipeline.destination_client().config.credentials.to_native_representation()
-    result = run_transforms_in_postgres(dsn)
+    try:
+        result = run_transforms_in_postgres(dsn)
+    except PublishError as error:
+        raise PipedriveError(str(error)) from None
     click.echo(f"Built {len(result.views)} tables in Postgres schema pipedrive in {result.duration_s:.1f}s")
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 import psycopg2
+import psycopg2.errors
 from psycopg2 import sql
 
 from transforms.runner import (
@@ -28,6 +29,11 @@ from transforms.runner import (
     existing_tables,
     run_transforms,
 )
+
+
+class PublishError(RuntimeError):
+    """The results could not replace the tables in Postgres; the previous tables are untouched."""
+
 
 COLUMN_NAMES_TABLE = "custom_field_columns"
 PUBLISH_LOCK_TIMEOUT = "60s"
@@ -135,14 +141,26 @@ def publish_to_postgres(con: duckdb.DuckDBPyConnection, connection, workdir: Pat
     """
     relations = [(TARGET_SCHEMA, name) for name in sorted(existing_tables(con, TARGET_SCHEMA))]
     relations.append((STAGING_SCHEMA, COLUMN_NAMES_TABLE))
-    with connection:  # commit on success, roll back on any error
-        with connection.cursor() as cursor:
-            # a reader holding a long transaction on these tables makes the publish fail, not hang
-            cursor.execute("set local lock_timeout = %s", [PUBLISH_LOCK_TIMEOUT])
-            for schema in (TARGET_SCHEMA, STAGING_SCHEMA):
-                cursor.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
-            for schema, name in relations:
-                publish_relation(con, cursor, workdir, schema, name)
+    try:
+        with connection:  # commit on success, roll back on any error
+            with connection.cursor() as cursor:
+                # a reader holding a long transaction on these tables makes the publish fail, not hang
+                cursor.execute("set local lock_timeout = %s", [PUBLISH_LOCK_TIMEOUT])
+                for schema in (TARGET_SCHEMA, STAGING_SCHEMA):
+                    cursor.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
+                for schema, name in relations:
+                    publish_relation(con, cursor, workdir, schema, name)
+    except psycopg2.errors.DependentObjectsStillExist as error:
+        raise PublishError(
+            f"Could not replace the tables in schema {TARGET_SCHEMA}: {error.pgerror.strip()} "
+            "Objects of yours depend on them; build them from pipedrive_raw or drop them. "
+            "The previous tables are unchanged."
+        ) from None
+    except psycopg2.errors.LockNotAvailable:
+        raise PublishError(
+            f"Could not replace the tables in schema {TARGET_SCHEMA}: another session held them for "
+            f"{PUBLISH_LOCK_TIMEOUT}. The previous tables are unchanged; the next run tries again."
+        ) from None
 
 
 def publish_relation(con: duckdb.DuckDBPyConnection, cursor, workdir: Path, schema: str, name: str) -> None:

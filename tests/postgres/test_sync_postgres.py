@@ -17,7 +17,7 @@ from pipelines.sync import run_sync
 from simulator.control import Simulator
 from tests.sync import helpers
 from tests.sync.helpers import FAST_RETRY, assert_matches_truth
-from transforms.postgres import run_transforms_in_postgres
+from transforms.postgres import PublishError, run_transforms_in_postgres
 from transforms.runner import run_transforms
 
 COUNTS = {"deals": 250, "persons": 120, "activities": 200, "deal_products": 200, "leads": 40}
@@ -145,3 +145,26 @@ def plain(value):
     if isinstance(value, dict):
         return {key: plain(item) for key, item in value.items()}
     return value if value is None or isinstance(value, (int, str, bool)) else str(value)
+
+
+def test_a_view_of_yours_on_the_tables_makes_the_publish_fail_and_keeps_the_previous_tables(
+    sim, postgres, tmp_path
+):
+    assert sync_into_postgres(sim, tmp_path).complete
+    run_transforms_in_postgres(postgres, None)
+    deal = sim.truth("deals", include_deleted=False)[0]
+    with psycopg2.connect(postgres) as con, con.cursor() as cursor:
+        cursor.execute("create schema analytics")
+        cursor.execute(
+            "create view analytics.big_deals as select id, title from pipedrive.deals where value > 0"
+        )
+    sim.advance(60)
+    sim.update("deals", deal["id"], {"title": "Renamed after the view"})
+    assert sync_into_postgres(sim, tmp_path).complete
+
+    with pytest.raises(PublishError, match="depend on them"):
+        run_transforms_in_postgres(postgres, None)
+
+    published = {row["id"]: row["title"] for row in postgres_rows(postgres, "deals", schema="pipedrive")}
+    assert published[deal["id"]] == deal["title"]  # rolled back: the previous tables are intact
+    assert postgres_rows(postgres, "big_deals", schema="analytics")  # and so is the view
