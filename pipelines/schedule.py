@@ -22,6 +22,7 @@ from dataclasses import dataclass
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 INTERVAL_PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+DLT_INTERCEPT_SIGNALS = "RUNTIME__INTERCEPT_SIGNALS"
 
 
 def parse_interval(text: str) -> float:
@@ -92,9 +93,6 @@ def run_scheduled(run_once: Callable[[], None], every: str, log: Callable[[str],
     except ValueError as error:
         log(f"Error: --every: {error}")
         return 2
-    # dlt would otherwise swap in its own handlers during normalize/load and fail the run on the first
-    # signal, which never reaches `stop`: this loop owns the signals and lets the run finish instead.
-    os.environ["RUNTIME__INTERCEPT_SIGNALS"] = "false"
     stop = threading.Event()
     log(f"syncing every {every}; SIGTERM or Ctrl-C stops after the current run")
     with stop_on_signals(stop, log):
@@ -104,7 +102,12 @@ def run_scheduled(run_once: Callable[[], None], every: str, log: Callable[[str],
 
 @contextmanager
 def stop_on_signals(stop: threading.Event, log: Callable[[str], None]) -> Iterator[None]:
-    """First SIGTERM/SIGINT: set `stop` (the current run finishes). Second: abort via KeyboardInterrupt."""
+    """First SIGTERM/SIGINT: set `stop` (the current run finishes). Second: abort via KeyboardInterrupt.
+
+    dlt would otherwise swap in its own handlers during normalize and load, and fail the run on the
+    first signal without `stop` ever hearing of it; pipelines created inside this block leave the
+    signals to it (dlt's `runtime.intercept_signals` off).
+    """
 
     def handle(signum, frame) -> None:
         if stop.is_set():
@@ -113,8 +116,14 @@ def stop_on_signals(stop: threading.Event, log: Callable[[str], None]) -> Iterat
         log(f"{signal.Signals(signum).name} received: finishing the current run, then exiting")
 
     previous = {signum: signal.signal(signum, handle) for signum in STOP_SIGNALS}
+    previous_intercept = os.environ.get(DLT_INTERCEPT_SIGNALS)
+    os.environ[DLT_INTERCEPT_SIGNALS] = "false"
     try:
         yield
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        if previous_intercept is None:
+            os.environ.pop(DLT_INTERCEPT_SIGNALS, None)
+        else:
+            os.environ[DLT_INTERCEPT_SIGNALS] = previous_intercept

@@ -4,6 +4,7 @@ import os
 import signal
 import threading
 
+import dlt
 import pytest
 
 from pipelines.schedule import Backoff, parse_interval, run_every, stop_on_signals
@@ -114,3 +115,27 @@ def test_a_second_signal_aborts_the_current_run():
     with pytest.raises(KeyboardInterrupt), stop_on_signals(stop, log=lambda message: None):
         run_every(run_once, interval_s=60, stop=stop)
     assert reached_end == []
+
+
+def test_a_signal_during_a_dlt_load_lets_the_load_finish(tmp_path):
+    """dlt intercepts signals while it loads; inside the schedule the loop must hear them instead."""
+    stop, loaded, runs = threading.Event(), [], []
+
+    @dlt.destination(batch_size=10, name="signal_sink")
+    def sink(items, table) -> None:
+        if not loaded:
+            os.kill(os.getpid(), signal.SIGTERM)  # arrives in the middle of the load step
+        loaded.extend(items)
+
+    def run_once():
+        runs.append(True)
+        if len(runs) > 1:  # only reached if the signal was lost: end the test instead of waiting
+            stop.set()
+            return
+        pipeline = dlt.pipeline("schedule_signal", destination=sink, pipelines_dir=str(tmp_path))
+        pipeline.run([{"id": number} for number in range(50)], table_name="things")
+
+    with stop_on_signals(stop, log=lambda message: None):
+        stats = run_every(run_once, interval_s=0.01, stop=stop, backoff=Backoff(first_s=0.01))
+    assert stats.failures == 0 and runs == [True]
+    assert sorted(item["id"] for item in loaded) == list(range(50))
