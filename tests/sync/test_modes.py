@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from simulator.control import Simulator
-from tests.sync.helpers import V1_LIST_ENTITIES, assert_matches_truth, raw_rows, sync
+from simulator.v1.endpoints import lead_to_v1
+from tests.sync.helpers import V1_LIST_ENTITIES, assert_matches_truth, mismatches, raw_rows, sync
 
 COUNTS = {"deals": 700, "persons": 200, "activities": 300, "deal_products": 200, "notes": 100}
 
@@ -36,18 +37,22 @@ def test_v1_list_mode_full_and_incremental_equal_truth(tmp_path):
 
 def test_reconcile_flags_hard_deleted_records(tmp_path):
     with Simulator.start(seed=9, counts=COUNTS) as sim:
-        assert sync(sim, tmp_path).complete
+        only = {"resources": ["deals", "leads"]}
+        assert sync(sim, tmp_path, **only).complete
         deal = sim.truth("deals", include_deleted=False)[0]
         sim.delete("deals", deal["id"])
         sim.advance(31 * 86_400)  # purged before any sync saw the soft delete: gone from every list
         lead = sim.truth("leads")[0]
         sim.delete("leads", lead["id"])  # leads are hard-deleted at once
-        without = sync(sim, tmp_path)
+        without = sync(sim, tmp_path, **only)
         assert not without.marked_deleted
-        flagged = sync(sim, tmp_path, reconcile=True)
+        flagged = sync(sim, tmp_path, reconcile=True, **only)
         assert flagged.marked_deleted == {"deals": 1, "leads": 1}
         stored_lead = next(row for row in raw_rows(tmp_path, "leads") if row["id"] == lead["id"])
         assert stored_lead["is_deleted"] is True
         stored_deal = next(row for row in raw_rows(tmp_path, "deals") if row["id"] == deal["id"])
         assert stored_deal["is_deleted"] is True
-        assert_matches_truth(sim, tmp_path)
+        assert not mismatches(tmp_path, "deals", sim.truth("deals"))
+        assert not mismatches(
+            tmp_path, "leads", [lead_to_v1(sim.store, row) for row in sim.truth("leads")], v1=True
+        )
