@@ -8,7 +8,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import dlt
@@ -125,7 +125,6 @@ def run_sync(
 
 def _sync(client, context, target, resources, full_refresh, reconcile, started):
     duckdb_path, pipelines_dir, destination = target
-    run_started = datetime.now(timezone.utc)
     pipelines_dir = Path(pipelines_dir or default_pipelines_dir(duckdb_path))
     if destination == "duckdb":
         _forget_state_without_database(duckdb_path, pipelines_dir)
@@ -154,7 +153,7 @@ def _sync(client, context, target, resources, full_refresh, reconcile, started):
     # Reconciling needs requests, so only a complete run does it.
     crash_point("fixes")
     reconcile = reconcile and context.report.stopped is None
-    marked_deleted = apply_upstream_fixes(pipeline, context, run_started, reconcile)
+    marked_deleted = apply_upstream_fixes(pipeline, context, reconcile)
     crash_point("fixes")
     return _result(context, client, started, marked_deleted)
 

@@ -1,11 +1,11 @@
 """After-load corrections that a merge cannot express, done in SQL on the loaded tables:
-- deal products removed upstream disappear (rows of re-read deals not re-extracted this run);
+- deal products removed upstream disappear (child rows extracted before their parent's latest
+  refresh); derived from the stored rows alone, so a run killed before this step leaves nothing
+  undone for the next run;
 - ids that vanished upstream are flagged `is_deleted` (entities read whole each run, and every
   incremental entity when `--reconcile` lists the ids present upstream)."""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 import dlt
 
@@ -16,9 +16,7 @@ from sources.pipedrive.reconcile import upstream_ids
 ID_CHUNK = 5000
 
 
-def apply_upstream_fixes(
-    pipeline: dlt.Pipeline, context: SyncContext, run_started: datetime, reconcile: bool
-):
+def apply_upstream_fixes(pipeline: dlt.Pipeline, context: SyncContext, reconcile: bool):
     marked: dict[str, int] = {}
     present_sets = dict(context.report.complete_id_sets)
     if reconcile:
@@ -28,21 +26,49 @@ def apply_upstream_fixes(
                 present_sets[entity.name] = upstream_ids(entity, context)
     with pipeline.sql_client() as sql:
         existing = _columns_by_table(sql)
-        for child_name, parent_ids in context.report.refreshed_parents.items():
-            child = CHILDREN[child_name]
-            if child_name in existing and parent_ids:
-                for chunk in _chunks(sorted(parent_ids)):
-                    sql.execute_sql(
-                        f"DELETE FROM {sql.make_qualified_table_name(child_name)} "
-                        f"WHERE {child.parent_key} IN ({_placeholders(chunk)}) AND _extracted_at < %s",
-                        *chunk,
-                        run_started,
-                    )
+        _remove_stale_children(sql, existing, _pending_children(pipeline))
         for entity_name, present in present_sets.items():
             columns = existing.get(entity_name, set())
             if "is_deleted" in columns:
                 marked[entity_name] = _mark_vanished(sql, entity_name, present)
     return {name: count for name, count in marked.items() if count}
+
+
+def _remove_stale_children(sql, existing: dict[str, set], pending: dict[str, set]) -> None:
+    """A parent's children are re-read right after the parent, so children extracted before their
+    parent's stored row were not listed in its latest refresh: removed upstream. Parents still
+    waiting for their children (a stopped run) keep theirs until they are fetched."""
+    for parent in ENTITIES:
+        for child_name in parent.children:
+            if child_name not in existing or parent.name not in existing:
+                continue
+            key = CHILDREN[child_name].parent_key
+            child_table = sql.make_qualified_table_name(child_name)
+            parent_table = sql.make_qualified_table_name(parent.name)
+            parent_refreshed_at = (
+                f"(SELECT p._extracted_at FROM {parent_table} AS p "
+                f"WHERE p.{parent.primary_key} = {child_table}.{key})"
+            )
+            rows = sql.execute_sql(
+                f"SELECT DISTINCT {key} FROM {child_table} WHERE _extracted_at < {parent_refreshed_at}"
+            )
+            stale_parents = {row[0] for row in rows} - pending.get(child_name, set())
+            for chunk in _chunks(sorted(stale_parents, key=str)):
+                sql.execute_sql(
+                    f"DELETE FROM {child_table} WHERE {key} IN ({_placeholders(chunk)}) "
+                    f"AND _extracted_at < {parent_refreshed_at}",
+                    *chunk,
+                )
+
+
+def _pending_children(pipeline: dlt.Pipeline) -> dict[str, set]:
+    """child table -> parent ids whose children a stopped run has not fetched yet (from dlt state)."""
+    pending: dict[str, set] = {}
+    for source_state in pipeline.state.get("sources", {}).values():
+        for resource_state in source_state.get("resources", {}).values():
+            for child_name, parent_ids in (resource_state.get("pending_children") or {}).items():
+                pending.setdefault(child_name, set()).update(parent_ids)
+    return pending
 
 
 def _mark_vanished(sql, table: str, present: set) -> int:

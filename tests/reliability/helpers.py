@@ -98,6 +98,7 @@ def change_account(sim, round_number: int = 1) -> None:
     deals = live_ids(sim, "deals")
     for deal_id in deals[:25]:
         sim.update("deals", deal_id, {"title": f"Renegotiated {round_number}-{deal_id}"})
+    sim.advance(60)  # later changes get a later second: a rerun does not re-read the edits above
     for person_id in live_ids(sim, "persons")[:10]:
         sim.update("persons", person_id, {"name": f"Renamed {round_number}-{person_id}"})
     for index in range(5):
