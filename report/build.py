@@ -63,7 +63,8 @@ def table(table_id: str, header: list[str], rows: list[list[object]]) -> str:
         "<tr>" + "".join(f"<td>{html.escape(format_cell(cell))}</td>" for cell in row) + "</tr>"
         for row in rows
     )
-    return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    table_html = f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return f"<details><summary>The numbers ({len(rows)} rows)</summary>{table_html}</details>"
 
 
 def format_cell(value: object) -> str:

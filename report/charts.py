@@ -54,13 +54,18 @@ def freshness_figure(entities: list[EntityFreshness], now: datetime) -> go.Figur
     """Hours since each entity was last extracted: a stale bar means the sync is not running."""
     figure = go.Figure(layout={**LAYOUT, "title": "Hours since last extraction"})
     rows = [entity for entity in entities if entity.last_extracted_at is not None]
+    hours = [round(hours_since(entity.last_extracted_at, now), 2) for entity in rows]
+    # labelled, so a just-synced entity (a bar of height 0) still shows its age
     figure.add_trace(
         go.Bar(
             name="hours",
             x=[entity.entity for entity in rows],
-            y=[round(hours_since(entity.last_extracted_at, now), 2) for entity in rows],
+            y=hours,
+            text=[f"{value:.1f} h" for value in hours],
+            textposition="outside",
         )
     )
+    figure.update_yaxes(rangemode="tozero")
     return figure
 
 
