@@ -40,6 +40,13 @@ MART_MODELS = (
 
 EMPTY_RAW_TABLE = "(select null::varchar as _source_api where false)"
 RAW_REFERENCE = re.compile(rf"\b{RAW_SCHEMA}\.(\w+)\b")
+# In a file named pipedrive.duckdb the catalog is also called `pipedrive`, which makes
+# `pipedrive.deals` ambiguous. Created objects are therefore qualified with the catalog at run
+# time, and view bodies refer to objects of their own schema unqualified.
+NEW_TABLE = re.compile(rf"^create or replace table ({STAGING_SCHEMA}|{TARGET_SCHEMA})\.(\w+)", re.M)
+CREATE_TARGET = re.compile(
+    rf"^(create or replace (?:view|table|macro) )({STAGING_SCHEMA}|{TARGET_SCHEMA})\.", re.M
+)
 
 
 @dataclass
@@ -72,7 +79,7 @@ def _run(con: duckdb.DuckDBPyConnection, column_names_path: str | Path | None) -
     con.execute("begin transaction")
     try:
         for schema in (RAW_SCHEMA, STAGING_SCHEMA, TARGET_SCHEMA):
-            con.execute(f"create schema if not exists {schema}")
+            con.execute(f"create schema if not exists {in_catalog(con, schema)}")
         raw_tables = existing_tables(con, RAW_SCHEMA)
         result.missing_raw_tables = sorted(set(referenced_raw_tables()) - raw_tables)
         for name in STAGING_MODELS:
@@ -105,7 +112,19 @@ def run_model(con: duckdb.DuckDBPyConnection, layer: str, name: str, raw_tables:
         return match.group(0) if match.group(1) in raw_tables else EMPTY_RAW_TABLE
 
     crash_point("transform")
-    con.execute(RAW_REFERENCE.sub(raw_or_empty, model_sql(layer, name)))
+    execute_model(con, RAW_REFERENCE.sub(raw_or_empty, model_sql(layer, name)))
+
+
+def execute_model(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Run a model's SQL with its `create or replace` target qualified by the catalog."""
+    for schema, table in NEW_TABLE.findall(sql):
+        drop_view_if_exists(con, schema, table)  # `create or replace table` cannot replace a view
+    con.execute(CREATE_TARGET.sub(lambda match: f"{match.group(1)}{in_catalog(con, match.group(2))}.", sql))
+
+
+def in_catalog(con: duckdb.DuckDBPyConnection, schema: str) -> str:
+    catalog = con.execute("select current_database()").fetchone()[0]
+    return '"' + catalog.replace('"', '""') + '".' + schema
 
 
 def existing_tables(con: duckdb.DuckDBPyConnection, schema: str) -> set[str]:
@@ -179,7 +198,7 @@ def build_custom_field_views(
     for entity, field_entity in custom_fields.ENTITY_FIELDS.items():
         fields = definitions.get(field_entity, [])
         result.entity_tables[entity] = build_entity_table(con, entity, fields, assignments[field_entity])
-        con.execute(custom_fields.active_view_sql(entity))
+        execute_model(con, custom_fields.active_view_sql(entity))
         result.custom_columns[entity] = sum(len(custom_fields.value_columns(f, "_")) for f in fields)
 
 
@@ -195,7 +214,7 @@ def build_entity_table(
     (fields and names), the staging SQL and the option labels. Anything unexpected (rows
     without `_extracted_at`, a row count that no longer matches): rebuild it whole.
     """
-    table = f"{TARGET_SCHEMA}.{entity}_all"
+    table = f"{in_catalog(con, TARGET_SCHEMA)}.{entity}_all"
     full_select = custom_fields.entity_select_sql(entity, fields, columns)
     fingerprint = build_fingerprint(con, full_select, custom_fields.ENTITY_FIELDS[entity])
     newest = con.execute(f"select max(_extracted_at) from {STAGING_SCHEMA}.{entity}").fetchone()[0]
@@ -261,7 +280,7 @@ def drop_view_if_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) 
         [schema, name],
     ).fetchone()
     if found:
-        con.execute(f"drop view {schema}.{name}")
+        con.execute(f"drop view {in_catalog(con, schema)}.{name}")
 
 
 def previous_assignments(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, tuple[str, str]]]:

@@ -111,11 +111,18 @@ def test_v1_list_endpoints_give_the_same_views_as_v2(synced):
         assert_frame_equal(frames["v1"][view], frame, check_dtype=False, obj=view)
 
 
-def test_transform_command(synced):
+def test_transform_command_on_a_file_named_like_the_schema(synced, tmp_path):
+    """In pipedrive.duckdb the catalog is called `pipedrive` too: `pipedrive.deals` is ambiguous there."""
     sim, sync = synced
-    path = sync("cli")
+    path = sync("pipedrive")
     result = CliRunner().invoke(transform_command, ["--duckdb", str(path)])
     assert result.exit_code == 0, result.output
     assert "custom-field columns" in result.output
     with duckdb.connect(str(path)) as con:
-        assert con.execute("select count(*) from pipedrive.deals_all").fetchone() == (sim.count("deals"),)
+        assert con.execute("select count(*) from pipedrive.pipedrive.deals_all").fetchone() == (
+            sim.count("deals"),
+        )
+    with duckdb.connect() as con:  # the views work whatever name the file is attached under
+        con.execute(f"attach '{path}' as crm (read_only)")
+        for view in ("deals", "deals_enriched", "pipeline_funnel", "revenue_by_month", "field_dictionary"):
+            assert con.execute(f"select count(*) from crm.pipedrive.{view}").fetchone()[0] > 0, view

@@ -1,7 +1,7 @@
 -- one row per activity that is not deleted, with owner, type, deal, person and organization names
 create or replace view pipedrive.activities_enriched as
 with activities as (
-    select * from pipedrive.activities
+    select * from activities  -- pipedrive.activities: see the note in transforms/README.md
 ),
 
 activity_types as (

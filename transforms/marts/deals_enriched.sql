@@ -1,7 +1,7 @@
 -- one row per deal that is not deleted, with stage, pipeline, owner, organization and person names
 create or replace view pipedrive.deals_enriched as
 with deals as (
-    select * from pipedrive.deals
+    select * from deals  -- pipedrive.deals: see the note in transforms/README.md
 ),
 
 stages as (

@@ -1,5 +1,6 @@
 -- one row per (entity, column) of the readable entity views: which Pipedrive field it shows, and its options
-create or replace view pipedrive.field_dictionary as
+-- (a table, built with the views: it reads the catalog, which a view could only do under the file's own name)
+create or replace table pipedrive.field_dictionary as
 with entity_field_sources as (
     select * from (values
         ('deals', 'deal_fields'), ('leads', 'deal_fields'), ('persons', 'person_fields'),

@@ -7,12 +7,12 @@ with stages as (
         stages.id as stage_id,
         stages.name as stage_name,
         stages.order_nr as stage_order_nr
-    from pipedrive.stages as stages
+    from stages  -- pipedrive.stages: see the note in transforms/README.md
 ),
 
 deals as (
     select pipeline_id, stage_id, stage_order_nr, status
-    from pipedrive.deals_enriched
+    from deals_enriched
 ),
 
 counted as (

@@ -2,7 +2,7 @@
 create or replace view pipedrive.revenue_by_month as
 with won_deals as (
     select won_time, currency, value
-    from pipedrive.deals
+    from deals  -- pipedrive.deals: see the note in transforms/README.md
     where status = 'won' and won_time is not null
 )
 
