@@ -56,6 +56,18 @@ def run_cli(workdir: Path, *args: str, token: str | None = TOKEN, timeout: float
 def run_python(
     workdir: Path, script: str, *args: str, token: str | None = TOKEN, timeout: float = 120, **env
 ):
+    return subprocess.run(
+        [sys.executable, "-c", script, *args],
+        cwd=workdir,
+        env=subprocess_environment(token, **env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def subprocess_environment(token: str | None = TOKEN, **env: str) -> dict[str, str]:
+    """This environment without Pipedrive or dlt settings, plus the token and `env`."""
     environment = {
         key: value
         for key, value in os.environ.items()
@@ -64,14 +76,7 @@ def run_python(
     if token is not None:
         environment["PIPEDRIVE_API_TOKEN"] = token
     environment.update(env)
-    return subprocess.run(
-        [sys.executable, "-c", script, *args],
-        cwd=workdir,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return environment
 
 
 def run_args(sim, workdir: Path, *extra: str) -> list[str]:
