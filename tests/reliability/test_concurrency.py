@@ -71,10 +71,10 @@ def test_lock_is_refused_in_process_and_released_when_its_holder_ends(simulator,
 def test_reader_holding_the_file_makes_the_sync_wait_then_fail_clearly_then_succeed(simulator, tmp_path):
     sim = simulator(seed=33, counts=SMALL_ACCOUNT, token=TOKEN)
     assert sync(sim, tmp_path).complete
-    sim.update(
-        "deals", sim.truth("deals", include_deleted=False)[0]["id"], {"title": "Changed while BI reads"}
-    )
+    deal_id = sim.truth("deals", include_deleted=False)[0]["id"]
+    sim.update("deals", deal_id, {"title": "Changed while BI reads"})
     sim.advance(60)
+    sim.reset_stats()
     reader = duckdb.connect(str(db_path(tmp_path)), read_only=True)  # a BI tool, in another process
     try:
         rows_before = reader.execute("SELECT count(*) FROM pipedrive_raw.deals").fetchone()[0]
