@@ -152,8 +152,8 @@ def _sync(client, context, target, resources, full_refresh, reconcile, started):
     # Also after a budget stop: deals loaded this run must lose their stale products either way.
     # Reconciling needs requests, so only a complete run does it.
     crash_point("fixes")
-    reconcile = reconcile and context.report.stopped is None
-    marked_deleted = apply_upstream_fixes(pipeline, context, reconcile)
+    to_reconcile = set(source.selected_resources) if reconcile and context.report.stopped is None else set()
+    marked_deleted = apply_upstream_fixes(pipeline, context, to_reconcile)
     crash_point("fixes")
     return _result(context, client, started, marked_deleted)
 

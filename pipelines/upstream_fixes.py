@@ -16,14 +16,15 @@ from sources.pipedrive.reconcile import upstream_ids
 ID_CHUNK = 5000
 
 
-def apply_upstream_fixes(pipeline: dlt.Pipeline, context: SyncContext, reconcile: bool):
+def apply_upstream_fixes(pipeline: dlt.Pipeline, context: SyncContext, reconcile: set[str]):
+    """`reconcile`: the entities (this run's resources) whose ids are listed upstream."""
     marked: dict[str, int] = {}
     present_sets = dict(context.report.complete_id_sets)
-    if reconcile:
-        for entity in ENTITIES:
-            if entity.primary_key and entity.write_disposition == "merge" and entity.name not in present_sets:
-                context.progress(f"reconcile: listing {entity.name} ids")
-                present_sets[entity.name] = upstream_ids(entity, context)
+    for entity in ENTITIES:
+        listable = entity.primary_key and entity.write_disposition == "merge"
+        if entity.name in reconcile and listable and entity.name not in present_sets:
+            context.progress(f"reconcile: listing {entity.name} ids")
+            present_sets[entity.name] = upstream_ids(entity, context)
     with pipeline.sql_client() as sql:
         existing = _columns_by_table(sql)
         _remove_stale_children(sql, existing, _pending_children(pipeline))

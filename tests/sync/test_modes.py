@@ -48,6 +48,7 @@ def test_reconcile_flags_hard_deleted_records(tmp_path):
         assert not without.marked_deleted
         flagged = sync(sim, tmp_path, reconcile=True, **only)
         assert flagged.marked_deleted == {"deals": 1, "leads": 1}
+        assert "/api/v2/persons" not in flagged.requests_per_endpoint  # only the chosen resources
         stored_lead = next(row for row in raw_rows(tmp_path, "leads") if row["id"] == lead["id"])
         assert stored_lead["is_deleted"] is True
         stored_deal = next(row for row in raw_rows(tmp_path, "deals") if row["id"] == deal["id"])
