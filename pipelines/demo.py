@@ -48,8 +48,10 @@ def run_demo(duckdb_path: str | Path, deals: int, echo: Callable[[str], None], p
     built = _run_transforms(path, echo)
     synced = full.complete and incremental.complete
     echo("6) Query the result:")
-    if built:
-        echo(f'   duckdb {path} "select title, stage_name, value from pipedrive.deals limit 5"')
+    if built:  # a file named like the schema makes `pipedrive.x` ambiguous: name the catalog too
+        catalog = path.stem
+        echo(f'   duckdb {path} "select id, title, status, value from {catalog}.pipedrive.deals limit 5"')
+        echo(f'   duckdb {path} "select * from {catalog}.pipedrive.pipeline_funnel"')
     echo(f'   duckdb {path} "select id, title, status, update_time from pipedrive_raw.deals limit 5"')
     echo(f"   python -c \"import duckdb; print(duckdb.connect('{path}').sql('show all tables'))\"")
     echo(f"   pipedrive-sync status --duckdb {path}")
