@@ -22,6 +22,13 @@ CUSTOM_FIELD_KEY = re.compile(r"^[0-9a-f]{40}(_[a-z0-9_]+)?$")
 ARROW_TYPES = {"int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_(), "string": pa.string()}
 ARROW_TYPES["json"] = pa.string()
 EXTRACTED_AT_TYPE = pa.timestamp("us", tz="UTC")
+MISFIT = "__v_json"
+FITS = {
+    "int64": lambda value: isinstance(value, int) and not isinstance(value, bool),
+    "float64": lambda value: isinstance(value, (int, float)) and not isinstance(value, bool),
+    "bool": lambda value: isinstance(value, bool),
+}
+FIXED_KINDS = frozenset(FITS)
 
 
 def gather_v1_custom_fields(record: dict) -> dict:
@@ -58,8 +65,15 @@ class TableBuilder:
             if name not in columns and name not in constants:
                 columns[name] = [None] * len(records)
         fields, arrays = [], []
-        for name, values in columns.items():
-            kind = self.types.get(name) or _infer_kind(values)
+        for name, values in list(columns.items()):
+            kind = self.types.get(name)
+            if kind in FIXED_KINDS:
+                values, misfits = _split_misfits(values, kind)
+                if misfits is not None:
+                    log.warning("column %s got values that are not %s; kept in %s", name, kind, name + MISFIT)
+                    fields.append(pa.field(name + MISFIT, pa.string()))
+                    arrays.append(_json_text(misfits))
+            kind = kind or _infer_kind(values)
             if kind is None:
                 continue  # only nulls and never seen typed: the column appears with its first value
             kind, array = _to_array(name, values, kind)
@@ -74,6 +88,18 @@ class TableBuilder:
         fields.append(pa.field("_extracted_at", EXTRACTED_AT_TYPE, nullable=False))
         arrays.append(pa.array([extracted_at] * count, EXTRACTED_AT_TYPE))
         return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def _split_misfits(values: Sequence, kind: str) -> tuple[Sequence, list | None]:
+    """Values that do not fit a column's established type (a string where a number was, an object
+    where a scalar was) leave it: the column keeps its type in the destination, and the odd values
+    go, as JSON text, to a `<column>__v_json` column beside it. Nothing is dropped or coerced."""
+    fits = FITS[kind]
+    if all(value is None or fits(value) for value in values):
+        return values, None
+    kept = [value if value is None or fits(value) else None for value in values]
+    misfits = [None if value is None or fits(value) else value for value in values]
+    return kept, misfits
 
 
 def _columns(records: list[dict]) -> dict[str, Sequence]:
