@@ -8,8 +8,10 @@ import os
 from dataclasses import dataclass
 
 import dlt
+from dlt.common.configuration.exceptions import ConfigProviderException
 
 from sources.pipedrive.client import resolve_base_url
+from sources.pipedrive.entities import ENTITIES
 from sources.pipedrive.errors import ConfigurationError
 
 
@@ -47,20 +49,26 @@ def resolve_v1_list_entities(explicit) -> frozenset[str]:
     value = explicit if explicit else _config_value("v1_list_entities")
     if isinstance(value, str):
         value = value.split(",")
-    return frozenset(name.strip() for name in value or () if name and name.strip())
+    names = frozenset(name.strip() for name in value or () if name and name.strip())
+    readable = {entity.name for entity in ENTITIES if entity.v1_streams}
+    if names - readable:
+        raise ConfigurationError(
+            f"v1_list_entities names {', '.join(sorted(names - readable))}: only these entities have v1 "
+            f"list endpoints: {', '.join(sorted(readable))}."
+        )
+    return names
 
 
-def _config_value(name: str):
+def _config_value(name: str, secret: bool = False):
+    """A setting from dlt config; a file that cannot be parsed is an error, not a missing value
+    (ignoring it would report the setting it holds as missing)."""
+    provider = dlt.secrets if secret else dlt.config
     try:
-        return dlt.config.get(f"sources.pipedrive.{name}")
-    except Exception:  # unreadable config: fall back to the default
-        return None
+        return provider.get(f"sources.pipedrive.{name}")
+    except ConfigProviderException as unreadable:
+        raise ConfigurationError(f"Cannot read the dlt settings: {unreadable}") from None
 
 
 def _config(name: str, secret: bool = False) -> str | None:
-    provider = dlt.secrets if secret else dlt.config
-    try:
-        value = provider.get(f"sources.pipedrive.{name}")
-    except Exception:  # an unreadable provider must not hide the other sources of settings
-        value = None
+    value = _config_value(name, secret)
     return str(value) if value else None

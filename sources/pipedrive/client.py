@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
 import orjson
 import requests
@@ -61,7 +62,12 @@ class RetryPolicy:
 
 def resolve_base_url(company_domain: str | None, base_url: str | None) -> str:
     if base_url:
-        return base_url.rstrip("/")
+        parts = urlsplit(base_url.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigurationError(
+                f"base_url {base_url!r} is not an http(s) address such as https://acme.pipedrive.com"
+            )
+        return base_url.strip().rstrip("/")
     if company_domain:
         domain = company_domain.strip().removeprefix("https://").split(".pipedrive.com")[0]
         return f"https://{domain}.pipedrive.com"
@@ -89,6 +95,7 @@ class PipedriveClient:
                 "Pipedrive API token missing: set sources.pipedrive.api_token in .dlt/secrets.toml, "
                 "or the environment variable PIPEDRIVE_API_TOKEN (or SOURCES__PIPEDRIVE__API_TOKEN)."
             )
+        _check_token(api_token or oauth_access_token)
         self.base_url = base_url.rstrip("/")
         self.retry = retry or RetryPolicy()
         self.limiter = limiter or BurstLimiter()
@@ -217,6 +224,16 @@ class PipedriveClient:
         delay = min(self.retry.max_backoff_s, self.retry.backoff_s * 2 ** (attempt - 1))
         log.info("GET %s: %s, retry %d in %.2fs", path, problem, attempt, delay)
         time.sleep(delay)
+
+
+def _check_token(token: str) -> None:
+    """A token is printable ASCII without spaces; anything else (a stray space, newline or quote
+    from copy and paste) could not travel in a header. The message never repeats the token."""
+    if not token.isascii() or not token.isprintable() or any(char.isspace() for char in token):
+        raise ConfigurationError(
+            "The Pipedrive API token contains spaces, line breaks or non-ASCII characters; copy it "
+            "again from Pipedrive (Settings > Personal preferences > API) without surrounding whitespace."
+        )
 
 
 def _looks_like_html(response: requests.Response, body: bytes) -> bool:
