@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from pipelines.database_file import DEFAULT_DUCKDB_PATH
 from pipelines.summary import summary_lines
 from sources.pipedrive.errors import PipedriveError
 
@@ -38,7 +39,7 @@ def print_summary(result) -> None:
     help="Read changes since this UTC date instead of the stored cursors.",
 )
 @click.option("--base-url", help="API address, e.g. https://acme.pipedrive.com (default: config).")
-@click.option("--duckdb", "duckdb_path", default="pipedrive.duckdb", show_default=True, help="DuckDB file.")
+@click.option("--duckdb", "duckdb_path", default=DEFAULT_DUCKDB_PATH, show_default=True, help="DuckDB file.")
 @click.option("--reconcile", is_flag=True, help="Also list ids upstream and flag hard-deleted rows.")
 @click.option(
     "--v1-list", "v1_list", help="Entities to read via the deprecated v1 list endpoints, e.g. deals."
@@ -105,6 +106,7 @@ def run(
             progress=progress_printer(started),
             destination=destination,
             wait_for_readers_s=wait_for_readers,
+            transform=destination == "duckdb",
         )
         print_summary(result)
         if result.complete and destination == "postgres":
@@ -145,7 +147,7 @@ def transform_in_postgres(duckdb_path, pipelines_dir) -> None:
 
 
 @click.command()
-@click.option("--duckdb", "duckdb_path", default="pipedrive.duckdb", show_default=True, help="DuckDB file.")
+@click.option("--duckdb", "duckdb_path", default=DEFAULT_DUCKDB_PATH, show_default=True, help="DuckDB file.")
 @click.option(
     "--pipelines-dir", type=click.Path(), help="Where dlt keeps its state (default: next to the file)."
 )
@@ -154,7 +156,7 @@ def status(duckdb_path, pipelines_dir) -> None:
 
     \b
     Example:
-      pipedrive-sync status --duckdb pipedrive.duckdb
+      pipedrive-sync status --duckdb crm.duckdb
     """
     from pipelines.status import read_status
 
@@ -175,7 +177,7 @@ def status(duckdb_path, pipelines_dir) -> None:
 
 
 @click.command()
-@click.option("--duckdb", "duckdb_path", default="pipedrive.duckdb", show_default=True, help="DuckDB file.")
+@click.option("--duckdb", "duckdb_path", default=DEFAULT_DUCKDB_PATH, show_default=True, help="DuckDB file.")
 @click.option("--deals", default=3000, show_default=True, help="Deals in the simulated account.")
 def demo(duckdb_path, deals) -> None:
     """Everything end to end against a local simulator: full sync, changes, incremental sync,
@@ -184,7 +186,7 @@ def demo(duckdb_path, deals) -> None:
     \b
     Example:
       pipedrive-sync demo
-      duckdb pipedrive.duckdb "select * from pipedrive.deals limit 5"
+      duckdb crm.duckdb "select * from pipedrive.deals limit 5"
     """
     from pipelines.demo import run_demo
 

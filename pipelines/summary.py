@@ -15,4 +15,6 @@ def summary_lines(result) -> list[str]:
         f"Requests: {result.requests:,}  tokens: {result.tokens:,}  duration: {result.duration_s:.1f}s "
         f"({rate:,.0f} rows/s)"
     )
+    if result.transform_s is not None:
+        lines.append(f"Readable views and marts rebuilt in schema pipedrive in {result.transform_s:.1f}s")
     return lines

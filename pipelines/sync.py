@@ -15,6 +15,7 @@ import dlt
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from pipelines.crash_points import crash_point, pipeline_progress
+from pipelines.database_file import DEFAULT_DUCKDB_PATH, catalog_clash_warning
 from pipelines.lock import DatabaseBusyError, busy_message, is_lock_conflict, sync_lock, wait_until_writable
 from pipelines.settings import resolve_connection, resolve_v1_list_entities
 from pipelines.upstream_fixes import apply_upstream_fixes
@@ -42,6 +43,7 @@ class SyncResult:
     message: str = ""
     requests_per_endpoint: dict[str, int] = field(default_factory=dict)
     marked_deleted: dict[str, int] = field(default_factory=dict)
+    transform_s: float | None = None  # seconds the transforms took; None when they did not run
 
 
 def default_pipelines_dir(duckdb_path: str | Path) -> Path:
@@ -77,7 +79,7 @@ def open_pipeline(
 def run_sync(
     base_url: str | None = None,
     api_token: str | None = None,
-    duckdb_path: str | Path = "pipedrive.duckdb",
+    duckdb_path: str | Path = DEFAULT_DUCKDB_PATH,
     resources: Iterable[str] | None = None,
     full_refresh: bool = False,
     pipelines_dir: str | Path | None = None,
@@ -91,11 +93,13 @@ def run_sync(
     progress: Callable[[str], None] | None = None,
     destination: str = "duckdb",
     wait_for_readers_s: float = 30.0,
+    transform: bool = False,
 ) -> SyncResult:
     """Sync Pipedrive into DuckDB. Raises `PipedriveError` subclasses with a clear message on bad
     settings or a rejected token; a spent daily budget returns `complete=False` with the message.
     Refuses while another sync holds the database; waits `wait_for_readers_s` for other processes
-    (BI tools) to close the DuckDB file, then fails clearly."""
+    (BI tools) to close the DuckDB file, then fails clearly. With `transform`, a complete DuckDB sync
+    rebuilds the readable views and marts before it lets go of the lock."""
     started = time.monotonic()
     connection = resolve_connection(base_url, api_token, company_domain, oauth_access_token)
     client = PipedriveClient(
@@ -111,16 +115,29 @@ def run_sync(
         target = (duckdb_path, pipelines_dir, destination)
         if destination != "duckdb":
             return _sync(client, context, target, resources, full_refresh, reconcile, started)
+        clash = catalog_clash_warning(duckdb_path)
+        if clash:
+            context.progress(clash)
         with sync_lock(duckdb_path):
             wait_until_writable(duckdb_path, wait_for_readers_s)
             try:
-                return _sync(client, context, target, resources, full_refresh, reconcile, started)
+                result = _sync(client, context, target, resources, full_refresh, reconcile, started)
             except Exception as failure:
                 if _cause(failure, is_lock_conflict) is None:
                     raise
                 raise DatabaseBusyError(busy_message(duckdb_path, 0)) from None
+            if transform and result.complete:
+                result.transform_s = _transform(duckdb_path, context)
+            return result
     finally:
         client.close()
+
+
+def _transform(duckdb_path: str | Path, context: SyncContext) -> float:
+    from transforms import run_transforms
+
+    context.progress("building the readable views and marts")
+    return run_transforms(duckdb_path).duration_s
 
 
 def _sync(client, context, target, resources, full_refresh, reconcile, started):

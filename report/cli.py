@@ -7,9 +7,11 @@ from pathlib import Path
 
 import click
 
+from pipelines.database_file import DEFAULT_DUCKDB_PATH
+
 
 @click.command("report")
-@click.option("--duckdb", "duckdb_path", default="pipedrive.duckdb", show_default=True, help="DuckDB file.")
+@click.option("--duckdb", "duckdb_path", default=DEFAULT_DUCKDB_PATH, show_default=True, help="DuckDB file.")
 @click.option(
     "--output", "-o", default="pipedrive-report.html", show_default=True, help="HTML file to write."
 )

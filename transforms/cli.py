@@ -2,12 +2,13 @@
 
 import click
 
+from pipelines.database_file import DEFAULT_DUCKDB_PATH
 from transforms.runner import DEFAULT_COLUMN_NAMES_FILE
 
 
 @click.command("transform")
 @click.option(
-    "--duckdb", "duckdb_path", default="pipedrive.duckdb", show_default=True, help="DuckDB file to build."
+    "--duckdb", "duckdb_path", default=DEFAULT_DUCKDB_PATH, show_default=True, help="DuckDB file to build."
 )
 @click.option(
     "--column-names",
@@ -23,7 +24,7 @@ def transform_command(duckdb_path: str, column_names_path: str) -> None:
 
     \b
     Example:
-      pipedrive-sync transform --duckdb pipedrive.duckdb
+      pipedrive-sync transform --duckdb crm.duckdb
     """
     from transforms.runner import run_transforms
 

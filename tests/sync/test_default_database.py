@@ -1,0 +1,38 @@
+"""`pipedrive-sync run` with no --duckdb writes a file whose views analysts can query as
+`pipedrive.<view>`, and builds those views itself at the end of the run."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from pipelines.commands import run
+from pipelines.database_file import DEFAULT_DUCKDB_PATH, catalog_clash_warning
+from simulator.control import Simulator
+
+
+def test_run_builds_views_queryable_as_schema_dot_view(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with Simulator.start(seed=5, counts={"deals": 120}) as sim:
+        token = {"PIPEDRIVE_API_TOKEN": sim.token}
+        outcome = CliRunner().invoke(run, ["--base-url", sim.base_url], env=token)
+        live_ids = {deal["id"] for deal in sim.truth("deals") if not deal["is_deleted"]}
+    assert outcome.exit_code == 0, outcome.output
+    assert "Readable views and marts rebuilt" in outcome.output
+    with duckdb.connect(str(tmp_path / DEFAULT_DUCKDB_PATH), read_only=True) as con:
+        # the two-part name an analyst types: ambiguous if the file were named pipedrive.duckdb
+        view_ids = {row[0] for row in con.execute("select id from pipedrive.deals").fetchall()}
+        funnel_deals = con.execute("select count(*) from pipedrive.deals_enriched").fetchone()[0]
+    assert view_ids and view_ids <= live_ids
+    assert funnel_deals == len(view_ids)
+
+
+def test_a_file_named_like_a_schema_gets_a_warning(tmp_path):
+    assert catalog_clash_warning(tmp_path / "crm.duckdb") is None
+    warning = catalog_clash_warning(tmp_path / "pipedrive.duckdb")
+    assert "pipedrive.pipedrive.<table>" in warning and DEFAULT_DUCKDB_PATH in warning
+    with duckdb.connect(str(tmp_path / "pipedrive.duckdb")) as con:  # the clash the warning is about
+        con.execute("create schema pipedrive.pipedrive")
+        with pytest.raises(duckdb.BinderException, match="Ambiguous"):
+            con.execute("create table pipedrive.t (a int)")
