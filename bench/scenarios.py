@@ -248,6 +248,7 @@ def midsize_and_incremental(bench: Bench) -> list[ScenarioResult]:
               run.requests <= allowed),
     ]  # fmt: skip
     incremental.notes.append(
+        f"Requests of the median run: {json.dumps(run.requests_per_endpoint)}. "
         f"Changed per run: {json.dumps(changed)}. Small lists without `updated_since` (pipelines, stages, "
         "users, fields, reference data) are read whole every run and count against the 15."
     )

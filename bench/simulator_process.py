@@ -81,7 +81,7 @@ class SimulatorProcess:
 
 def _expected_pages(sim, entities: list[str]) -> dict[str, int]:
     """The fewest requests that can read `entities` whole: ceil(rows / 500) per list endpoint (at
-    least one), one per unpaginated list, one per 100 deals for their products (the API's cap)."""
+    least one), one per unpaginated list, one per 100 deals that have products (`deal_ids` cap)."""
     pages = {}
     for entity in entities:
         if entity in SINGLE_PAGE_ENTITIES:
@@ -91,8 +91,9 @@ def _expected_pages(sim, entities: list[str]) -> dict[str, int]:
             archived = sum(bool(record.get("is_archived")) for record in records)
             pages[entity] = _pages(len(records) - archived, PAGE_SIZE)
             pages[f"{entity}/archived"] = _pages(archived, PAGE_SIZE)
-            if entity == "deals":
-                pages["deals/products"] = -(-len(records) // DEAL_IDS_PER_REQUEST)
+            if entity == "deals":  # only deals that have products need asking (`products_count`)
+                with_products = {item["deal_id"] for item in sim.truth("deal_products")}
+                pages["deals/products"] = -(-len(with_products) // DEAL_IDS_PER_REQUEST)
         else:
             pages[entity] = _pages(sim.count(entity), PAGE_SIZE)
     return pages
