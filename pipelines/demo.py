@@ -41,21 +41,16 @@ def run_demo(duckdb_path: str | Path, deals: int, echo: Callable[[str], None], p
             echo(f"   - {line}")
         echo("4) Incremental sync (reads only what changed)")
         incremental = run_sync(
-            base_url=sim.base_url, api_token=sim.token, duckdb_path=path, progress=progress
+            base_url=sim.base_url, api_token=sim.token, duckdb_path=path, progress=progress, transform=True
         )
         _echo_lines(echo, summary_lines(incremental))
-    echo("5) Transforms")
-    built = _run_transforms(path, echo)
-    synced = full.complete and incremental.complete
-    echo("6) Query the result:")
-    if built:  # a file named like the schema makes `pipedrive.x` ambiguous: name the catalog too
-        catalog = path.stem
-        echo(f'   duckdb {path} "select id, title, status, value from {catalog}.pipedrive.deals limit 5"')
-        echo(f'   duckdb {path} "select * from {catalog}.pipedrive.pipeline_funnel"')
-    echo(f'   duckdb {path} "select id, title, status, update_time from pipedrive_raw.deals limit 5"')
-    echo(f"   python -c \"import duckdb; print(duckdb.connect('{path}').sql('show all tables'))\"")
-    echo(f"   pipedrive-sync status --duckdb {path}")
-    return 0 if synced and built else 1
+    query = "select title, stage_name, owner_name, status, value from pipedrive.deals_enriched limit 5"
+    python_line = f"import duckdb; print(duckdb.connect('{path}').sql('{query}'))"
+    echo("5) Query the result: readable views and marts in schema pipedrive, raw tables in pipedrive_raw")
+    echo(f'   .venv/bin/python -c "{python_line}"')
+    echo(f"   .venv/bin/pipedrive-sync status --duckdb {path}")
+    echo(f"   .venv/bin/pipedrive-sync report --duckdb {path} -o dashboard.html")
+    return 0 if full.complete and incremental.complete else 1
 
 
 def make_changes(sim) -> list[str]:
@@ -92,21 +87,6 @@ def make_changes(sim) -> list[str]:
         f"{len(created)} deals created, {len(deleted)} deleted, {len(archived)} archived",
         f"deal field {renamed['field_name']!r} renamed; new field 'Renewal date' set on 5 deals",
     ]
-
-
-def _run_transforms(path: Path, echo) -> bool:
-    try:
-        from transforms import run_transforms
-    except ImportError:
-        echo("   transforms not available; raw tables are in schema pipedrive_raw")
-        return False
-    try:
-        result = run_transforms(path)
-    except Exception as error:  # the raw data is synced either way; say what failed and go on
-        echo(f"   transforms failed: {error}")
-        return False
-    echo(f"   built {len(result.views)} views in {result.duration_s:.1f}s (pipedrive_staging, pipedrive)")
-    return True
 
 
 def _echo_lines(echo, lines: list[str]) -> None:

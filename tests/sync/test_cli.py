@@ -60,10 +60,13 @@ def test_demo_end_to_end(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     outcome = CliRunner().invoke(demo, ["--deals", "300", "--duckdb", "demo.duckdb"])
     assert outcome.exit_code == 0, outcome.output
-    assert "Incremental sync" in outcome.output and "duckdb demo.duckdb" in outcome.output
+    assert "Incremental sync" in outcome.output and "connect('demo.duckdb')" in outcome.output
+    assert "Readable views and marts rebuilt" in outcome.output
     with duckdb.connect("demo.duckdb", read_only=True) as con:
         deals = con.execute("SELECT count(*) FROM pipedrive_raw.deals").fetchone()[0]
         renamed = con.execute(
             "SELECT count(*) FROM pipedrive_raw.deal_fields WHERE field_name LIKE '%(renamed)'"
         ).fetchone()[0]
-    assert deals == 315 and renamed == 1  # 300 generated + 15 created by the demo's changes
+        enriched = con.execute("select count(*) from pipedrive.deals_enriched").fetchone()[0]  # as printed
+    # 300 generated + 15 created by the demo's changes
+    assert deals == 315 and renamed == 1 and 0 < enriched <= deals
