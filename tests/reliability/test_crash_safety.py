@@ -80,6 +80,7 @@ def test_sigkill_then_rerun_equals_truth(simulator, tmp_path, killed_run, crash_
     assert_views_consistent(sim, build_views(db_path(tmp_path)))
 
 
+@pytest.mark.skipif(not FULL_TESTS, reason="crash matrix: `make test-full` runs every point")
 def test_killed_twice_in_a_row_then_converges(simulator, tmp_path):
     """A crash while recovering from a crash (pending packages from two runs) still converges."""
     sim = simulator(seed=12, counts=SMALL_ACCOUNT, token=TOKEN)
