@@ -1,5 +1,5 @@
 """SIGKILL the sync at seeded points of extract, normalize, load, the after-load fixes and the
-transforms, then run again: the database must equal the simulator's truth every time.
+transforms `run` builds, then run again: the database must equal the simulator's truth every time.
 
 The kill comes from the test-only switch `PIPEDRIVE_SYNC_CRASH_AT=<phase>:<n>` (see
 `pipelines/crash_points.py`). A small account yields about 30 extract, 60 normalize and 70 load
@@ -54,6 +54,8 @@ CRASH_POINTS = [
     ("incremental", "load:68"),
     ("incremental", "fixes:1"),
     ("incremental", "fixes:2"),
+    ("incremental", "transform:5"),  # `run` builds the views after the load, inside its lock
+    ("incremental", "transform:28"),
 ]
 CI_POINTS = {("first", "load:35"), ("incremental", "extract:12"), ("incremental", "load:25")}
 SELECTED = CRASH_POINTS if FULL_TESTS else [point for point in CRASH_POINTS if point in CI_POINTS]
