@@ -108,11 +108,12 @@ def test_token_appears_in_no_output_log_state_trace_or_table(tmp_path, caplog):
         assert TOKEN.encode() not in path.read_bytes(), path
     with duckdb.connect(str(tmp_path / "pipedrive.duckdb"), read_only=True) as con:
         text_columns = con.execute(
-            "SELECT table_schema, table_name, column_name FROM information_schema.columns "
+            "SELECT table_catalog, table_schema, table_name, column_name FROM information_schema.columns "
             "WHERE data_type = 'VARCHAR'"
         ).fetchall()
-        for schema, table, column in text_columns:
+        for catalog, schema, table, column in text_columns:  # catalog-qualified: the file is pipedrive.duckdb
             hits = con.execute(
-                f'SELECT count(*) FROM "{schema}"."{table}" WHERE "{column}" LIKE ?', [f"%{TOKEN}%"]
+                f'SELECT count(*) FROM "{catalog}"."{schema}"."{table}" WHERE "{column}" LIKE ?',
+                [f"%{TOKEN}%"],
             ).fetchone()[0]
             assert hits == 0, (schema, table, column)
