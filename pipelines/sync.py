@@ -113,12 +113,12 @@ def run_sync(
     )
     try:
         target = (duckdb_path, pipelines_dir, destination)
-        if destination != "duckdb":
-            return _sync(client, context, target, resources, full_refresh, reconcile, started)
-        clash = catalog_clash_warning(duckdb_path)
-        if clash:
-            context.progress(clash)
-        with sync_lock(duckdb_path):
+        with sync_lock(duckdb_path):  # for Postgres too: it guards dlt's local state next to that path
+            if destination != "duckdb":
+                return _sync(client, context, target, resources, full_refresh, reconcile, started)
+            clash = catalog_clash_warning(duckdb_path)
+            if clash:
+                context.progress(clash)
             wait_until_writable(duckdb_path, wait_for_readers_s)
             try:
                 result = _sync(client, context, target, resources, full_refresh, reconcile, started)

@@ -9,6 +9,8 @@ from click.testing import CliRunner
 
 from pipelines.commands import run
 from pipelines.database_file import DEFAULT_DUCKDB_PATH, catalog_clash_warning
+from pipelines.lock import SyncAlreadyRunningError, sync_lock
+from pipelines.sync import run_sync
 from simulator.control import Simulator
 
 
@@ -36,3 +38,12 @@ def test_a_file_named_like_a_schema_gets_a_warning(tmp_path):
         con.execute("create schema pipedrive.pipedrive")
         with pytest.raises(duckdb.BinderException, match="Ambiguous"):
             con.execute("create table pipedrive.t (a int)")
+
+
+def test_a_postgres_run_takes_the_same_lock_as_a_duckdb_run(tmp_path):
+    """Two runs into Postgres from one place would share dlt's local state: the second must refuse."""
+    database = tmp_path / DEFAULT_DUCKDB_PATH
+    with sync_lock(database), pytest.raises(SyncAlreadyRunningError, match="Another pipedrive-sync run"):
+        run_sync(
+            base_url="http://127.0.0.1:9", api_token="unused", duckdb_path=database, destination="postgres"
+        )
