@@ -18,8 +18,6 @@ class RunReport:
 
     rows: Counter = field(default_factory=Counter)
     stopped: BudgetExhaustedError | None = None
-    # child table -> parent ids whose children were re-read this run (stale rows get removed)
-    refreshed_parents: dict[str, set] = field(default_factory=dict)
     # entity -> every id seen upstream this run, for entities read whole (vanished ids = deleted)
     complete_id_sets: dict[str, set] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -27,10 +25,6 @@ class RunReport:
     def add_rows(self, table: str, count: int) -> None:
         with self._lock:
             self.rows[table] += count
-
-    def add_refreshed_parents(self, child: str, ids) -> None:
-        with self._lock:
-            self.refreshed_parents.setdefault(child, set()).update(ids)
 
 
 @dataclass

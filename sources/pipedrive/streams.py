@@ -177,8 +177,6 @@ def _emit(entity, rows, constants, context, state, builder, requested: set) -> I
         pending = state.setdefault("pending_children", {}).setdefault(child_name, [])
         known = set(pending)
         counts = child_counts[child_name]
-        childless = [parent for parent, count in counts.items() if count == 0]
-        context.report.add_refreshed_parents(child_name, childless)  # nothing to fetch, old rows go
         pending.extend(
             parent
             for parent in table.column(entity.primary_key).to_pylist()
@@ -225,12 +223,11 @@ def _read_children(child: Child, context: SyncContext, state, full_batches_only=
     # shared burst limiter still paces them); results are handed over in order.
     pool = ThreadPoolExecutor(CHILD_FETCH_THREADS, thread_name_prefix=f"{child.name}-fetch")
     try:
-        for batch, rows in zip(batches, pool.map(fetch, batches), strict=True):
+        for rows in pool.map(fetch, batches):
             if rows:
                 table = builder.build(rows, {"_source_api": "v2"}, context.extracted_at())
                 context.report.add_rows(child.name, table.num_rows)
                 yield dlt.mark.with_hints(table, hints, create_table_variant=True)
-            context.report.add_refreshed_parents(child.name, batch)
             del pending[:size]
     finally:
         pool.shutdown(cancel_futures=True)
