@@ -21,8 +21,8 @@ number is the median of the repeats (peak RSS: the worst repeat).
 - **baseline**: dlt's built-in `rest_api` source declared like dlt's verified Pipedrive v2 source
   (cursor paginator on `additional_data.next_cursor`, 500 a page, `updated_since` incremental on
   `update_time`, merge on `id`), default DuckDB loading (dicts through dlt's normalizer). It reads
-  only what it is declared for: active and deleted-but-unfiltered deals of `/api/v2/deals`, no
-  archived deals, no deal products, no snapshots, so it does less work than ours.
+  only what it is declared for: the deals `/api/v2/deals` returns by default (no deleted or
+  archived deals), no deal products, no snapshots, so it does less work than ours.
 - **parse floor**: the exact requests our sync made (recorded by the simulator), fetched again
   with 4 threads and parsed with orjson, nothing else.
 """
