@@ -104,19 +104,29 @@ def _pages(rows: int, page_size: int) -> int:
 
 
 def _change_share(sim, share: float, entities: list[str], seed: int) -> dict[str, int]:
-    """Update `share` of the live records of each entity, one second after the last sync."""
-    sim.advance(60)
+    """Update `share` of the live records of each entity over the minute after the last sync, a
+    few each second as users would (all in one second would make every change share the cursor's
+    second, which the next run re-reads on purpose)."""
+    sim.advance(1)
     rng = random.Random(seed)
-    changed = {}
+    picks = []
     for entity in entities:
         live = [
             record for record in sim.truth(entity, include_deleted=False) if not record.get("is_archived")
         ]
-        picked = rng.sample(live, max(1, round(len(live) * share))) if live else []
+        picks += [
+            (entity, record)
+            for record in (rng.sample(live, max(1, round(len(live) * share))) if live else [])
+        ]
+    rng.shuffle(picks)
+    per_second = max(1, -(-len(picks) // 60))
+    changed = dict.fromkeys(entities, 0)
+    for index, (entity, record) in enumerate(picks):
+        if index and index % per_second == 0:
+            sim.advance(1)
         field = CHANGE_FIELDS[entity]
-        for record in picked:
-            sim.update(entity, record["id"], {field: f"{record.get(field) or ''} (changed)"})
-        changed[entity] = len(picked)
+        sim.update(entity, record["id"], {field: f"{record.get(field) or ''} (changed)"})
+        changed[entity] += 1
     sim.advance(1)
     return changed
 
