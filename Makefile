@@ -24,8 +24,13 @@ test: $(INSTALLED)
 test-full: $(INSTALLED)
 	PIPEDRIVE_SYNC_FULL_TESTS=1 $(PY) -m pytest -n $(PYTEST_WORKERS) -q
 
+# Rewrites BENCHMARKS.md, then appends Postgres next to DuckDB (needs a PostgreSQL server:
+# scripts/install_postgres.sh installs one on Debian).
 bench: $(INSTALLED)
 	$(PY) -m bench
+	bash scripts/install_postgres.sh
+	printf '\n## Postgres next to DuckDB (`python -m bench.postgres`)\n\n' >> BENCHMARKS.md
+	$(PY) -m bench.postgres --deals 20000 >> BENCHMARKS.md
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
