@@ -6,12 +6,14 @@ from __future__ import annotations
 import re
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import dlt
+import duckdb
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from pipelines.crash_points import crash_point, pipeline_progress
@@ -30,6 +32,7 @@ CONNECTION_CHECK_PATH = "/v1/users/me"
 POSTGRES_PIPELINE_NAME = "pipedrive_postgres"
 # Arrow -> parquet everywhere: Postgres loads it through ADBC (dlt's csv COPY turns empty strings into NULL)
 LOADER_FILE_FORMAT = {"duckdb": "parquet", "postgres": "parquet"}
+DUCKDB_DESTINATION_TYPE = "dlt.destinations.duckdb"
 PRODUCED_BY = {"deal_products": "deals", "deal_snapshots": "deals"}
 
 
@@ -146,7 +149,8 @@ def _sync(client, context, target, resources, full_refresh, reconcile, started):
     if destination == "duckdb":
         _forget_state_without_database(duckdb_path, pipelines_dir)
     pipeline = open_pipeline(duckdb_path, pipelines_dir, destination)
-    _finish_interrupted_load(pipeline, context)
+    pipeline.sync_destination()  # what `pipeline.run` does first: restore lost local state
+    _finish_interrupted_load(pipeline, context, duckdb_path)
     try:
         _check_connection(client, context)
     except BudgetExhaustedError as stop:
@@ -155,40 +159,64 @@ def _sync(client, context, target, resources, full_refresh, reconcile, started):
     source = pipedrive_source(api_token=None, context=context)
     if resources:
         source = source.with_resources(*_resource_names(resources))
-    try:
-        pipeline.run(
+    with _dlt_step_errors():
+        pipeline.extract(
             source,
             loader_file_format=LOADER_FILE_FORMAT[destination],
             refresh="drop_sources" if full_refresh else None,
         )
-    except PipelineStepFailed as failure:
-        cause = _pipedrive_cause(failure)
-        if cause is None:
-            raise
-        raise cause from None
-    # Also after a budget stop: deals loaded this run must lose their stale products either way.
-    # Reconciling needs requests, so only a complete run does it.
-    crash_point("fixes")
-    to_reconcile = set(source.selected_resources) if reconcile and context.report.stopped is None else set()
-    marked_deleted = apply_upstream_fixes(pipeline, context, to_reconcile)
-    crash_point("fixes")
+        pipeline.normalize()
+    with _load_destination(pipeline, duckdb_path) as load_destination:
+        with _dlt_step_errors():
+            pipeline.load(destination=load_destination)
+        # Also after a budget stop: deals loaded this run must lose their stale products either way.
+        # Reconciling needs requests, so only a complete run does it.
+        crash_point("fixes")
+        complete = context.report.stopped is None
+        to_reconcile = set(source.selected_resources) if reconcile and complete else set()
+        marked_deleted = apply_upstream_fixes(pipeline, context, to_reconcile)
+        crash_point("fixes")
     return _result(context, client, started, marked_deleted)
 
 
-def _finish_interrupted_load(pipeline: dlt.Pipeline, context: SyncContext) -> None:
+def _finish_interrupted_load(pipeline: dlt.Pipeline, context: SyncContext, duckdb_path) -> None:
     """A run killed after extracting leaves load packages behind. Load them first: `pipeline.run`
     would do so too, but would then skip this run's extraction and return as if it had synced."""
     if not pipeline.has_pending_data:
         return
     context.progress("loading what an interrupted run left behind")
-    try:
+    with _dlt_step_errors():
         pipeline.normalize()
-        pipeline.load()
+        with _load_destination(pipeline, duckdb_path) as load_destination:
+            pipeline.load(destination=load_destination)
+
+
+@contextmanager
+def _dlt_step_errors() -> Iterator[None]:
+    """A Pipedrive error inside a dlt step surfaces as itself, not wrapped in dlt's step failure."""
+    try:
+        yield
     except PipelineStepFailed as failure:
         cause = _pipedrive_cause(failure)
         if cause is None:
             raise
         raise cause from None
+
+
+@contextmanager
+def _load_destination(pipeline: dlt.Pipeline, duckdb_path) -> Iterator[object]:
+    """The destination to load into (None: the pipeline's own). For DuckDB, one connection serves
+    the load step and the fixes after it (the pipeline keeps the destination `load` was given):
+    given a path, dlt opens and closes the file, with a checkpoint, for every load job, about 60% of
+    the load step's time. Opened only now, so BI readers are locked out only while it loads."""
+    if pipeline.destination.destination_type != DUCKDB_DESTINATION_TYPE:
+        yield None
+        return
+    connection = duckdb.connect(str(Path(duckdb_path).resolve()))
+    try:
+        yield dlt.destinations.duckdb(connection)
+    finally:
+        connection.close()
 
 
 def _check_connection(client: PipedriveClient, context: SyncContext) -> None:
