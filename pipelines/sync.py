@@ -19,7 +19,7 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 from pipelines.crash_points import crash_point, pipeline_progress
 from pipelines.database_file import DEFAULT_DUCKDB_PATH, catalog_clash_warning
 from pipelines.lock import DatabaseBusyError, busy_message, is_lock_conflict, sync_lock, wait_until_writable
-from pipelines.settings import resolve_connection, resolve_v1_list_entities
+from pipelines.settings import resolve_connection, resolve_duckdb_memory_limit, resolve_v1_list_entities
 from pipelines.upstream_fixes import apply_upstream_fixes
 from sources.pipedrive.client import PipedriveClient, RetryPolicy
 from sources.pipedrive.context import SyncContext
@@ -34,6 +34,14 @@ POSTGRES_PIPELINE_NAME = "pipedrive_postgres"
 LOADER_FILE_FORMAT = {"duckdb": "parquet", "postgres": "parquet"}
 DUCKDB_DESTINATION_TYPE = "dlt.destinations.duckdb"
 PRODUCED_BY = {"deal_products": "deals", "deal_snapshots": "deals"}
+
+
+@dataclass(frozen=True)
+class Target:
+    duckdb_path: str | Path
+    pipelines_dir: str | Path | None
+    destination: str
+    memory_limit: str  # DuckDB's while loading
 
 
 @dataclass
@@ -115,7 +123,7 @@ def run_sync(
         progress=progress or (lambda message: None),
     )
     try:
-        target = (duckdb_path, pipelines_dir, destination)
+        target = Target(duckdb_path, pipelines_dir, destination, resolve_duckdb_memory_limit())
         with sync_lock(duckdb_path):  # for Postgres too: it guards dlt's local state next to that path
             if destination != "duckdb":
                 return _sync(client, context, target, resources, full_refresh, reconcile, started)
@@ -143,14 +151,14 @@ def _transform(duckdb_path: str | Path, context: SyncContext) -> float:
     return run_transforms(duckdb_path).duration_s
 
 
-def _sync(client, context, target, resources, full_refresh, reconcile, started):
-    duckdb_path, pipelines_dir, destination = target
+def _sync(client, context, target: Target, resources, full_refresh, reconcile, started):
+    duckdb_path, pipelines_dir, destination = target.duckdb_path, target.pipelines_dir, target.destination
     pipelines_dir = Path(pipelines_dir or default_pipelines_dir(duckdb_path))
     if destination == "duckdb":
         _forget_state_without_database(duckdb_path, pipelines_dir)
     pipeline = open_pipeline(duckdb_path, pipelines_dir, destination)
     pipeline.sync_destination()  # what `pipeline.run` does first: restore lost local state
-    _finish_interrupted_load(pipeline, context, duckdb_path)
+    _finish_interrupted_load(pipeline, context, target)
     try:
         _check_connection(client, context)
     except BudgetExhaustedError as stop:
@@ -166,7 +174,7 @@ def _sync(client, context, target, resources, full_refresh, reconcile, started):
             refresh="drop_sources" if full_refresh else None,
         )
         pipeline.normalize()
-    with _load_destination(pipeline, duckdb_path) as load_destination:
+    with _load_destination(pipeline, target) as load_destination:
         with _dlt_step_errors():
             pipeline.load(destination=load_destination)
         # Also after a budget stop: deals loaded this run must lose their stale products either way.
@@ -179,7 +187,7 @@ def _sync(client, context, target, resources, full_refresh, reconcile, started):
     return _result(context, client, started, marked_deleted)
 
 
-def _finish_interrupted_load(pipeline: dlt.Pipeline, context: SyncContext, duckdb_path) -> None:
+def _finish_interrupted_load(pipeline: dlt.Pipeline, context: SyncContext, target: Target) -> None:
     """A run killed after extracting leaves load packages behind. Load them first: `pipeline.run`
     would do so too, but would then skip this run's extraction and return as if it had synced."""
     if not pipeline.has_pending_data:
@@ -187,7 +195,7 @@ def _finish_interrupted_load(pipeline: dlt.Pipeline, context: SyncContext, duckd
     context.progress("loading what an interrupted run left behind")
     with _dlt_step_errors():
         pipeline.normalize()
-        with _load_destination(pipeline, duckdb_path) as load_destination:
+        with _load_destination(pipeline, target) as load_destination:
             pipeline.load(destination=load_destination)
 
 
@@ -204,15 +212,19 @@ def _dlt_step_errors() -> Iterator[None]:
 
 
 @contextmanager
-def _load_destination(pipeline: dlt.Pipeline, duckdb_path) -> Iterator[object]:
+def _load_destination(pipeline: dlt.Pipeline, target: Target) -> Iterator[object]:
     """The destination to load into (None: the pipeline's own). For DuckDB, one connection serves
     the load step and the fixes after it (the pipeline keeps the destination `load` was given):
     given a path, dlt opens and closes the file, with a checkpoint, for every load job, about 60% of
-    the load step's time. Opened only now, so BI readers are locked out only while it loads."""
+    the load step's time. Opened only now, so BI readers are locked out only while it loads. Its
+    memory limit keeps a large merge from holding the table in memory: DuckDB spills instead."""
     if pipeline.destination.destination_type != DUCKDB_DESTINATION_TYPE:
         yield None
         return
-    connection = duckdb.connect(str(Path(duckdb_path).resolve()))
+    connection = duckdb.connect(
+        str(Path(target.duckdb_path).resolve()),
+        config={"memory_limit": target.memory_limit, "preserve_insertion_order": False},
+    )
     try:
         yield dlt.destinations.duckdb(connection)
     finally:

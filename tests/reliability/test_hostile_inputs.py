@@ -120,6 +120,7 @@ def test_malformed_config_file_is_one_clear_error(simulator, tmp_path):
         ('v1_list_entities = "deals,dealz"', "v1_list_entities names dealz"),
         ('base_url = "not a url"', "'not a url' is not an http(s) address"),
         ("base_url = 12", "'12' is not an http(s) address"),
+        ('duckdb_memory_limit = "lots"', "duckdb_memory_limit 'lots' is not a DuckDB memory size"),
     ],
 )
 def test_bad_config_values_are_one_clear_error(simulator, tmp_path, setting, expected):

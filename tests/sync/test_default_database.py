@@ -47,3 +47,23 @@ def test_a_postgres_run_takes_the_same_lock_as_a_duckdb_run(tmp_path):
         run_sync(
             base_url="http://127.0.0.1:9", api_token="unused", duckdb_path=database, destination="postgres"
         )
+
+
+def test_the_load_runs_on_one_connection_with_the_configured_memory_limit(tmp_path, monkeypatch):
+    opened = []
+    real_connect = duckdb.connect
+
+    def recording_connect(database=":memory:", *args, **kwargs):
+        connection = real_connect(database, *args, **kwargs)
+        if str(database).endswith("crm.duckdb"):
+            opened.append(connection.execute("select current_setting('memory_limit')").fetchone()[0])
+        return connection
+
+    monkeypatch.setattr(duckdb, "connect", recording_connect)
+    monkeypatch.setenv("SOURCES__PIPEDRIVE__DUCKDB_MEMORY_LIMIT", "64MB")
+    with Simulator.start(seed=6, counts={"deals": 60, "persons": 30}) as sim:
+        result = run_sync(sim.base_url, sim.token, tmp_path / DEFAULT_DUCKDB_PATH, pipelines_dir=tmp_path / "s")
+    assert result.complete and result.rows_per_table["deals"] > 0
+    # dlt's own opens (its state check before extracting) go through duckdb.connect too; the load
+    # and the fixes share one connection, opened with the limit
+    assert opened.count("61.0 MiB") == 1, opened
