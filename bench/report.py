@@ -14,7 +14,8 @@ METHOD = """\
 How it is measured: the simulator (`simulator.control.Simulator`) runs in its own process; every
 measured sync runs in a fresh subprocess, so its CPU time and peak RSS (from `os.wait4`) are its
 own. Wall and CPU time cover the sync itself (`run_sync`, or the baseline's `pipeline.run`), not
-interpreter start-up and imports. Requests and API tokens are counted by the simulator. Each
+interpreter start-up and imports (also pandas, which pyarrow would otherwise import on its first
+conversion inside the run). Requests and API tokens are counted by the simulator. Each
 number is the median of the repeats (peak RSS: the worst repeat).
 
 - **ours**: `pipelines.sync.run_sync` (Arrow tables, parquet, parallel resources, DuckDB).
