@@ -14,11 +14,13 @@ Cursor rules (why no update is ever missed):
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 import dlt
+import orjson
 
 from sources.pipedrive.arrow_tables import TableBuilder, gather_v1_custom_fields
 from sources.pipedrive.context import SyncContext
@@ -98,6 +100,9 @@ def _read_stream(entity, stream, context, state, builder, seen_ids) -> Iterator[
         constants["_archived"] = stream.archived
     newest: datetime | None = None
     buffer: list[dict] = []
+    digests = state.setdefault("whole_list_digests", {})
+    previous_digest = digests.pop(key, None)  # kept again only if this run hands over the whole list
+    handed_over_part = False
     pages = _pages(entity, stream, params, api, start, context)
     try:
         for page in pages:
@@ -113,7 +118,7 @@ def _read_stream(entity, stream, context, state, builder, seen_ids) -> Iterator[
             if len(buffer) >= context.batch_rows:
                 newest = _latest(newest, buffer, entity.cursor_field)
                 yield from _emit(entity, buffer, constants, context, state, builder, requested)
-                buffer = []
+                buffer, handed_over_part = [], True
                 if ascending and newest is not None:
                     cursors[key] = pages.safe_cursor(newest).isoformat()
                 yield from _read_children_of(entity, context, state, full_batches_only=True)
@@ -128,12 +133,25 @@ def _read_stream(entity, stream, context, state, builder, seen_ids) -> Iterator[
                 cursors[key] = pages.safe_cursor(newest).isoformat()
         raise
     newest = _latest(newest, buffer, entity.cursor_field)
-    if buffer:
+    skippable = stream.read == "whole" and entity.write_disposition == "merge" and not handed_over_part
+    digest = _digest(buffer) if skippable and buffer else None
+    if digest is not None and digest == previous_digest:
+        context.progress(f"{entity.name}: unchanged since the last run")
+    elif buffer:
         yield from _emit(entity, buffer, constants, context, state, builder, requested)
+    if digest is not None:
+        digests[key] = digest
     if newest is not None and entity.cursor_field and stream.read != "whole":
         cursors[key] = newest.isoformat()
     yield from _read_children_of(entity, context, state, full_batches_only=True)
     context.progress(f"{entity.name}: {stream.path} done")
+
+
+def _digest(rows: list[dict]) -> str:
+    """Lists read whole every run (pipelines, stages, reference data) rarely change; one identical
+    to the last run's is already stored, and loading it again costs a load job per table. Not for
+    `replace` tables (the field lists): dlt empties a replace table that receives no rows."""
+    return hashlib.blake2b(orjson.dumps(rows, option=orjson.OPT_SORT_KEYS), digest_size=16).hexdigest()
 
 
 def _pages(entity, stream, params, api, start, context) -> InOrderPages | WindowedBackfill:

@@ -62,7 +62,8 @@ def test_the_load_runs_on_one_connection_with_the_configured_memory_limit(tmp_pa
     monkeypatch.setattr(duckdb, "connect", recording_connect)
     monkeypatch.setenv("SOURCES__PIPEDRIVE__DUCKDB_MEMORY_LIMIT", "64MB")
     with Simulator.start(seed=6, counts={"deals": 60, "persons": 30}) as sim:
-        result = run_sync(sim.base_url, sim.token, tmp_path / DEFAULT_DUCKDB_PATH, pipelines_dir=tmp_path / "s")
+        database = tmp_path / DEFAULT_DUCKDB_PATH
+        result = run_sync(sim.base_url, sim.token, database, pipelines_dir=tmp_path / "state")
     assert result.complete and result.rows_per_table["deals"] > 0
     # dlt's own opens (its state check before extracting) go through duckdb.connect too; the load
     # and the fixes share one connection, opened with the limit

@@ -68,3 +68,24 @@ def test_incremental_run_converges_and_reads_only_changed_pages(sim, tmp_path):
     # every stream reads one page, plus the connection check and one deal-products batch
     assert sim.stats["requests"] == _streams_per_run() + 2
     assert result.rows_per_table["deals"] < 20  # 11 changed, plus the re-read cursor second
+
+
+def test_lists_read_whole_are_loaded_again_only_when_they_changed(sim, tmp_path):
+    first = sync(sim, tmp_path)
+    assert first.rows_per_table["stages"] > 0 and first.rows_per_table["currencies"] > 0
+
+    unchanged = sync(sim, tmp_path)  # still read (one request each), but nothing to load
+
+    assert unchanged.complete
+    assert not {"stages", "pipelines", "currencies", "activity_types"} & set(unchanged.rows_per_table)
+    # field lists are replaced whole every run: dlt would empty a replace table that got no rows
+    assert unchanged.rows_per_table["deal_fields"] == len(sim.fields("deal_fields"))
+    assert_matches_truth(sim, tmp_path)  # the stored lists are still there and still right
+
+    stage = sim.truth("stages")[0]
+    sim.update("stages", stage["id"], {"name": stage["name"] + " (renamed)"})
+    changed = sync(sim, tmp_path)
+
+    assert changed.rows_per_table["stages"] == len(sim.truth("stages"))
+    assert "currencies" not in changed.rows_per_table
+    assert_matches_truth(sim, tmp_path)
