@@ -133,9 +133,11 @@ class PipedriveClient:
         url = self.base_url + path
         problem = "no attempt made"
         for attempt in range(1, self.retry.attempts + 1):
-            if self._stopped is not None:
+            cost = token_cost(path)
+            self.limiter.wait_for_turn(cost)
+            if self._stopped is not None:  # also when another thread learnt of it while we waited
+                self.limiter.observe(None, cost)
                 raise self._stopped
-            self.limiter.wait_for_turn()
             try:
                 response = self.session.get(url, params=params, timeout=self.retry.timeout_s)
                 body = response.content
@@ -144,44 +146,48 @@ class PipedriveClient:
                 requests.Timeout,
                 requests.exceptions.ChunkedEncodingError,
             ) as exc:
-                self.usage.count(path, token_cost(path))
+                self.limiter.observe(None, cost)
+                self.usage.count(path, cost)
                 problem = f"connection problem ({type(exc).__name__})"
                 self._backoff(attempt, path, problem)
                 continue
-            self.usage.count(path, token_cost(path))
-            self.limiter.observe(response.headers)
-            status = response.status_code
-            if status == 200:
-                try:
-                    parsed = orjson.loads(body)
-                except orjson.JSONDecodeError:
-                    problem = "truncated or non-JSON body"
-                    self._backoff(attempt, path, problem)
-                    continue
-                if isinstance(parsed, dict):
-                    return parsed
-                problem = "unexpected JSON shape"
+            except BaseException:
+                self.limiter.observe(None, cost)
+                raise
+            self.usage.count(path, cost)
+            try:
+                outcome = self._judge(response, body, path)
+            finally:  # only after the verdict, so a budget stop is known before anyone sends again
+                self.limiter.observe(response.headers, cost)
+            if isinstance(outcome, dict):
+                return outcome
+            problem = outcome
+            if response.status_code != 429:
                 self._backoff(attempt, path, problem)
-                continue
-            if status == 401:
-                raise AuthenticationError(
-                    "Pipedrive rejected the API token (401 Unauthorized). Check sources.pipedrive.api_token "
-                    "/ PIPEDRIVE_API_TOKEN; nothing was retried."
-                )
-            if status == 429:
-                self._on_rate_limited(response, body)
-                problem = "rate limited (429)"
-                continue
-            if status == 403 and _looks_like_html(response, body):
-                raise self._stop_for_budget(
-                    response, "Pipedrive answered 403 with an HTML page (rate limits)"
-                )
-            if status in RETRYABLE_STATUSES:
-                problem = f"server error {status}"
-                self._backoff(attempt, path, problem)
-                continue
-            raise ApiError(f"GET {path} failed with HTTP {status}: {_error_text(body)}", status=status)
         raise ApiError(f"GET {path} failed after {self.retry.attempts} attempts: {problem}")
+
+    def _judge(self, response: requests.Response, body: bytes, path: str) -> dict | str:
+        """The parsed page, or what went wrong when another attempt may help; raises otherwise."""
+        status = response.status_code
+        if status == 200:
+            try:
+                parsed = orjson.loads(body)
+            except orjson.JSONDecodeError:
+                return "truncated or non-JSON body"
+            return parsed if isinstance(parsed, dict) else "unexpected JSON shape"
+        if status == 401:
+            raise AuthenticationError(
+                "Pipedrive rejected the API token (401 Unauthorized). Check sources.pipedrive.api_token "
+                "/ PIPEDRIVE_API_TOKEN; nothing was retried."
+            )
+        if status == 429:
+            self._on_rate_limited(response, body)
+            return "rate limited (429)"
+        if status == 403 and _looks_like_html(response, body):
+            raise self._stop_for_budget(response, "Pipedrive answered 403 with an HTML page (rate limits)")
+        if status in RETRYABLE_STATUSES:
+            return f"server error {status}"
+        raise ApiError(f"GET {path} failed with HTTP {status}: {_error_text(body)}", status=status)
 
     def _on_rate_limited(self, response: requests.Response, body: bytes) -> None:
         headers = response.headers

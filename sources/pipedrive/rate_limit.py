@@ -1,15 +1,28 @@
-"""One burst limiter shared by every thread of a sync.
+"""One limiter shared by every thread of a sync: Pipedrive's burst window and daily token budget.
 
-Pipedrive allows a number of requests per rolling 2-second window per token and reports what is
-left in `x-ratelimit-remaining` / `x-ratelimit-reset`. We pace ahead of time from those headers
-instead of running into 429s, and after a 429 every thread waits out the penalty together.
+Burst: Pipedrive admits `x-ratelimit-limit` requests per rolling 2-second window per token. We
+remember when we sent each request and keep at most `limit - reserve` of them inside any window
+(stretched by a small margin, since the server counts a request when it arrives, a little after
+we send it). Requests are therefore spread evenly over the window instead of being sent in a rush
+and then held until a whole window has passed, and we do not run into 429s ourselves. If someone
+else spends the same token's window we still get 429s: every thread then waits out the penalty.
+
+Daily budget: every answer says how many tokens are left today. A request is only sent while the
+tokens left cover it plus every request still in flight; otherwise it waits for those answers. So
+once the budget runs out, at most one request learns it (the 429 that stops the run cleanly),
+instead of every thread's request in flight.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
+
+BURST_WINDOW_S = 2.0
+# Before the first answer says what the limit is, send no more than the smallest plan allows.
+FIRST_WINDOW_REQUESTS = 20
 
 
 class BurstLimiter:
@@ -18,49 +31,76 @@ class BurstLimiter:
         reserve: int = 1,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        margin_s: float = 0.1,
     ) -> None:
         self._reserve = reserve
         self._clock = clock
         self._sleep = sleep
+        self._span = BURST_WINDOW_S + margin_s
         self._lock = threading.Lock()
-        self._remaining: int | None = None
-        self._window_ends_at = 0.0
+        self._answered = threading.Condition(self._lock)
+        self._sent: deque[float] = deque()  # our send times inside the current span
+        self._limit: int | None = FIRST_WINDOW_REQUESTS + reserve
+        self._limit_learned = False  # afterwards, answers without the headers (faults) change nothing
         self._blocked_until = 0.0
+        self._daily_left: int | None = None
+        self._tokens_in_flight = 0
 
-    def wait_for_turn(self) -> None:
-        """Block until sending one more request stays within the burst window."""
-        while True:
-            with self._lock:
-                now = self._clock()
-                if now < self._blocked_until:
-                    delay = self._blocked_until - now
-                elif (
-                    self._remaining is not None
-                    and self._remaining <= self._reserve
-                    and now < self._window_ends_at
-                ):
-                    delay = self._window_ends_at - now
-                else:
-                    if self._remaining is not None:
-                        self._remaining -= 1
-                    return
-            self._sleep(delay)
-
-    def observe(self, headers: Mapping[str, str]) -> None:
-        """Learn the window state from a response's rate-limit headers (absent headers: no pacing)."""
-        remaining = _number(headers.get("x-ratelimit-remaining"))
-        reset = _number(headers.get("x-ratelimit-reset"))
-        if remaining is None:
-            return
+    def wait_for_turn(self, cost: int = 0) -> None:
+        """Block until one more request (costing `cost` daily tokens) stays within both limits."""
         with self._lock:
-            self._remaining = int(remaining)
-            self._window_ends_at = self._clock() + (reset if reset is not None else 2.0)
+            while True:
+                if not self._budget_allows(cost):
+                    self._answered.wait()
+                    continue
+                delay = self._burst_delay(self._clock())
+                if delay <= 0:
+                    self._sent.append(self._clock())
+                    self._tokens_in_flight += cost
+                    return
+                self._lock.release()
+                try:
+                    self._sleep(delay)
+                finally:
+                    self._lock.acquire()
+
+    def observe(self, headers: Mapping[str, str] | None, cost: int = 0) -> None:
+        """An answer came back (`headers` None: the request failed below HTTP): learn the limits
+        it reports and free its share of the tokens in flight. Answers without a limit before any
+        with one: the server does not limit, no pacing."""
+        with self._lock:
+            self._tokens_in_flight = max(0, self._tokens_in_flight - cost)
+            if headers is not None:
+                limit = _number(headers.get("x-ratelimit-limit"))
+                if limit is not None:
+                    self._limit, self._limit_learned = int(limit), True
+                elif not self._limit_learned:
+                    self._limit = None
+                daily_left = _number(headers.get("x-daily-ratelimit-token-remaining"))
+                if daily_left is not None:
+                    self._daily_left = int(daily_left)
+            self._answered.notify_all()
 
     def block_for(self, seconds: float) -> None:
         """After a 429: every thread pauses until the penalty is over."""
         with self._lock:
             self._blocked_until = max(self._blocked_until, self._clock() + seconds)
-            self._remaining = None
+
+    def _budget_allows(self, cost: int) -> bool:
+        """Tokens left cover this request and those in flight; with nothing in flight, go (an
+        insufficient budget then answers 429 once, which stops the run with the reset time)."""
+        if self._daily_left is None or self._tokens_in_flight == 0:
+            return True
+        return self._daily_left - self._tokens_in_flight >= cost
+
+    def _burst_delay(self, now: float) -> float:
+        if now < self._blocked_until:
+            return self._blocked_until - now
+        while self._sent and self._sent[0] <= now - self._span:
+            self._sent.popleft()
+        if self._limit is None or len(self._sent) < max(1, self._limit - self._reserve):
+            return 0.0
+        return self._sent[0] + self._span - now
 
 
 def _number(value: str | None) -> float | None:

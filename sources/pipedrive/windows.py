@@ -4,7 +4,15 @@ windows fetched in parallel.
 A backfill reads the first page in order; if there is more, it asks for the newest record and
 splits [end of page one, newest] into windows (`updated_since` inclusive, `updated_until`
 exclusive, whole seconds, the last one open-ended so records updated meanwhile still land in it).
-Worker threads page through the windows; pages reach the caller as they arrive.
+The first window goes on from page one's cursor and stops at its end itself. Worker threads page
+through the windows; pages reach the caller as they arrive.
+
+Records are rarely spread evenly over time (most were updated recently), so equal windows make
+unequal chains of pages. A worker whose window is done therefore takes over the second half of
+the unread rest of the window with the most pages left: that window's reader stops at the split
+second (dropping rows at or after it from the page that crosses it) and the idle worker reads
+from there on. The split second always lies after everything the reader has already fetched, so
+no row is read twice or skipped.
 
 The safe cursor: everything before the start of the first unfinished window is read, and inside
 that window everything up to its newest record read so far (pages within a window come in
@@ -13,16 +21,21 @@ ascending order). A stop therefore never moves the cursor past unread data.
 
 from __future__ import annotations
 
+import bisect
 import queue
 import threading
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from sources.pipedrive.client import PipedriveClient
-from sources.pipedrive.pagination import MAX_PAGE_SIZE, iter_cursor_pages
-from sources.pipedrive.timestamps import latest_instant, to_rfc3339_second
+from sources.pipedrive.pagination import MAX_PAGE_SIZE
+from sources.pipedrive.timestamps import latest_instant, parse_instant, to_rfc3339_second
 
 QUEUE_PAGES_PER_WORKER = 2
+EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
+# Splitting costs about one extra request; only worth it when the rest is several pages long.
+MIN_PAGES_LEFT_TO_SPLIT = 2.0
 
 
 class InOrderPages:
@@ -38,6 +51,40 @@ class InOrderPages:
         return newest
 
 
+@dataclass(eq=False)
+class Window:
+    """[since, until) of the cursor field; `until` None: open-ended. `until` only ever moves
+    earlier (a split), and never to or before `fetched_upto`."""
+
+    since: datetime
+    until: datetime | None
+    first_fetched: datetime | None = None  # oldest record fetched (density is measured from it)
+    fetched_upto: datetime | None = None  # newest record of the pages fetched so far
+    full_pages: int = 0
+    cursor: str | None = None  # where to go on in a chain already begun (instead of `since`)
+    started: bool = False
+    reading: bool = False  # a worker is paging through it
+    finished: bool = False  # every page of it was handed over
+    newest_read: datetime | None = None  # newest record handed over
+
+    def pages_left(self, newest: datetime) -> float:
+        """Pages still to read, estimated from how many seconds a full page covered so far."""
+        if self.fetched_upto is None or not self.full_pages:
+            return 0.0
+        end = self.until or newest
+        per_page = max((self.fetched_upto - self.first_fetched).total_seconds() / self.full_pages, 1.0)
+        return max((end - self.fetched_upto).total_seconds(), 0.0) / per_page
+
+    def split_second(self, newest: datetime) -> datetime | None:
+        """A whole second halfway through the unread rest, after everything fetched (None: too
+        narrow to split)."""
+        end = self.until or newest
+        first_free = self.fetched_upto.replace(microsecond=0) + timedelta(seconds=1)
+        middle = (self.fetched_upto + (end - self.fetched_upto) / 2).replace(microsecond=0)
+        middle = max(middle, first_free)
+        return middle if middle < end else None
+
+
 class WindowedBackfill:
     def __init__(
         self, client: PipedriveClient, path: str, params: dict, cursor_field: str, windows: int
@@ -45,10 +92,11 @@ class WindowedBackfill:
         self.client, self.path, self.params = client, path, params
         self.cursor_field = cursor_field
         self.window_count = windows
-        self.starts: list[datetime] = []  # window starts, ascending
-        self.finished: list[bool] = []
-        self.newest_read: list[datetime | None] = []
+        self.windows: list[Window] = []  # contiguous, ascending by `since`
+        self.newest: datetime | None = None
         self._lock = threading.Lock()
+        self._progress = threading.Condition(self._lock)  # a page fetched, a window read to its end
+        self._stop = threading.Event()
 
     def __iter__(self) -> Iterator[list]:
         first = self.client.get_json(self.path, dict(self.params, limit=MAX_PAGE_SIZE))
@@ -57,26 +105,80 @@ class WindowedBackfill:
         if not (first.get("additional_data") or {}).get("next_cursor"):
             return
         newest_page = self.client.get_json(self.path, dict(self.params, sort_direction="desc", limit=1))
-        newest = latest_instant(row.get(self.cursor_field) for row in newest_page.get("data") or [])
+        self.newest = latest_instant(row.get(self.cursor_field) for row in newest_page.get("data") or [])
         page_end = latest_instant(row.get(self.cursor_field) for row in page)
-        if newest is None or page_end is None:
+        if self.newest is None or page_end is None:
             return
-        bounds = _window_bounds(page_end, newest, self.window_count)
-        self.starts = [since for since, _ in bounds]
-        self.finished = [False] * len(bounds)
-        self.newest_read = [None] * len(bounds)
-        yield from self._fetch_in_parallel(bounds)
+        self.windows = [
+            Window(since, until) for since, until in _window_bounds(page_end, self.newest, self.window_count)
+        ]
+        # the first window goes on from page one's cursor: nothing of page one is read again
+        self.windows[0].cursor = first["additional_data"]["next_cursor"]
+        yield from self._fetch_in_parallel()
 
     def safe_cursor(self, newest: datetime | None) -> datetime | None:
         with self._lock:
-            for start, finished, read in zip(self.starts, self.finished, self.newest_read, strict=True):
-                if not finished:
-                    return read or start
+            for window in self.windows:
+                if not window.finished:
+                    return window.newest_read or window.since
         return newest
 
-    def _fetch_in_parallel(self, bounds: list[tuple[datetime, datetime | None]]) -> Iterator[list]:
-        pages: queue.Queue = queue.Queue(maxsize=QUEUE_PAGES_PER_WORKER * len(bounds))
-        stop = threading.Event()
+    def _next_window(self) -> Window | None:
+        """An idle worker's next window: one nobody has started, else the second half of the rest
+        of the window with the most pages left, as soon as one is worth splitting (None: every
+        window is fetched)."""
+        with self._progress:
+            for window in self.windows:
+                if not window.started:
+                    window.started = window.reading = True
+                    return window
+            while not self._stop.is_set():
+                reading = [window for window in self.windows if window.reading]
+                if not reading:
+                    return None
+                longest = max(reading, key=lambda window: window.pages_left(self.newest))
+                worth_it = longest.pages_left(self.newest) >= MIN_PAGES_LEFT_TO_SPLIT
+                second = longest.split_second(self.newest) if worth_it else None
+                if second is not None:
+                    tail = Window(second, longest.until, started=True, reading=True)
+                    longest.until = second
+                    self.windows.insert(self.windows.index(longest) + 1, tail)
+                    return tail
+                self._progress.wait(timeout=0.5)
+            return None
+
+    def _read_window(self, window: Window) -> Iterator[list]:
+        """The window's pages, each cut at the window's `until` as it is when the page arrives."""
+        if window.cursor:
+            params = dict(self.params, limit=MAX_PAGE_SIZE, cursor=window.cursor)
+        else:
+            params = dict(self.params, limit=MAX_PAGE_SIZE, updated_since=to_rfc3339_second(window.since))
+            if window.until is not None:
+                params["updated_until"] = to_rfc3339_second(window.until)
+        while True:
+            body = self.client.get_json(self.path, params)
+            rows = body.get("data") or []
+            cursor = (body.get("additional_data") or {}).get("next_cursor")
+            with self._progress:
+                kept = _before(rows, window.until, self.cursor_field)
+                if kept and kept[-1].get(self.cursor_field):
+                    window.first_fetched = window.first_fetched or _instant(kept[0], self.cursor_field)
+                    window.fetched_upto = _instant(kept[-1], self.cursor_field)
+                if cursor and len(kept) == len(rows):
+                    window.full_pages += 1
+                else:
+                    cursor = None  # last page, or cut short by a split
+                    window.reading = False
+                self._progress.notify_all()
+            if kept:
+                yield kept
+            if not cursor:
+                return
+            params = dict(params, cursor=cursor)
+
+    def _fetch_in_parallel(self) -> Iterator[list]:
+        pages: queue.Queue = queue.Queue(maxsize=QUEUE_PAGES_PER_WORKER * self.window_count)
+        stop = self._stop
 
         def hand_over(item) -> bool:
             while not stop.is_set():
@@ -87,44 +189,55 @@ class WindowedBackfill:
                     continue
             return False
 
-        def fetch(index: int, since: datetime, until: datetime | None) -> None:
-            params = dict(self.params, updated_since=to_rfc3339_second(since))
-            if until is not None:
-                params["updated_until"] = to_rfc3339_second(until)
+        def work() -> None:
             try:
-                for page in iter_cursor_pages(self.client, self.path, params):
-                    if not hand_over(("page", index, page)):
+                while (window := self._next_window()) is not None:
+                    for page in self._read_window(window):
+                        if not hand_over(("page", window, page)):
+                            return
+                    if not hand_over(("done", window, None)):
                         return
-                hand_over(("done", index, None))
+                hand_over(("idle", None, None))
             except BaseException as error:  # handed to the consuming thread, which raises it
-                hand_over(("error", index, error))
+                hand_over(("error", None, error))
 
         workers = [
-            threading.Thread(
-                target=fetch, args=(index, since, until), daemon=True, name=f"backfill-window-{index}"
-            )
-            for index, (since, until) in enumerate(bounds)
+            threading.Thread(target=work, daemon=True, name=f"backfill-window-{index}")
+            for index in range(self.window_count)
         ]
         for worker in workers:
             worker.start()
         try:
-            open_windows = len(workers)
-            while open_windows:
-                kind, index, payload = pages.get()
+            busy_workers = len(workers)
+            while busy_workers:
+                kind, window, payload = pages.get()
                 if kind == "error":
                     raise payload
-                if kind == "done":
-                    with self._lock:
-                        self.finished[index] = True
-                    open_windows -= 1
+                if kind == "idle":
+                    busy_workers -= 1
                     continue
-                read = latest_instant(row.get(self.cursor_field) for row in payload)
                 with self._lock:
-                    if read and (self.newest_read[index] is None or read > self.newest_read[index]):
-                        self.newest_read[index] = read
+                    if kind == "done":
+                        window.finished = True
+                        continue
+                    read = latest_instant(row.get(self.cursor_field) for row in payload)
+                    if read and (window.newest_read is None or read > window.newest_read):
+                        window.newest_read = read
                 yield payload
         finally:
             stop.set()
+
+
+def _before(rows: list[dict], until: datetime | None, cursor_field: str) -> list[dict]:
+    """The leading rows (ascending by `cursor_field`) earlier than `until`."""
+    if until is None or not rows or _instant(rows[-1], cursor_field) < until:
+        return rows
+    return rows[: bisect.bisect_left(rows, until, key=lambda row: _instant(row, cursor_field))]
+
+
+def _instant(row: dict, cursor_field: str) -> datetime:
+    value = row.get(cursor_field)
+    return parse_instant(value) if value else EARLIEST
 
 
 def _window_bounds(first: datetime, newest: datetime, count: int) -> list[tuple[datetime, datetime | None]]:

@@ -73,7 +73,7 @@ def test_cost_table():
 
 
 def test_backfill_windows_cover_the_range_without_gaps_and_stay_open_at_the_end():
-    from sources.pipedrive.windows import WindowedBackfill, _window_bounds
+    from sources.pipedrive.windows import Window, WindowedBackfill, _window_bounds
 
     first, newest = parse_instant("2025-01-01T00:00:00.400Z"), parse_instant("2025-01-01T00:01:39Z")
     bounds = _window_bounds(first, newest, 4)
@@ -83,10 +83,13 @@ def test_backfill_windows_cover_the_range_without_gaps_and_stay_open_at_the_end(
     assert _window_bounds(first, first, 4) == [(bounds[0][0], None)]  # one second: one window
 
     backfill = WindowedBackfill(None, "/api/v2/deals", {}, "update_time", 4)
-    backfill.starts = [start for start, _ in bounds]
-    backfill.finished = [True, False, False, True]
-    backfill.newest_read = [parse_instant("2025-01-01T00:00:20Z"), None, bounds[2][0], None]
+    backfill.windows = [Window(since, until) for since, until in bounds]
+    for window, finished in zip(backfill.windows, [True, False, False, True], strict=True):
+        window.finished = finished
+    backfill.windows[0].newest_read = parse_instant("2025-01-01T00:00:20Z")
+    backfill.windows[2].newest_read = bounds[2][0]
     # the second window is unfinished and nothing of it was read: the cursor stays at its start
     assert backfill.safe_cursor(newest) == bounds[1][0]
-    backfill.finished = [True, True, True, True]
+    for window in backfill.windows:
+        window.finished = True
     assert backfill.safe_cursor(newest) == newest

@@ -1,0 +1,32 @@
+"""A windowed backfill rebalances: idle workers take over half of the longest window's rest, and
+every record is handed over exactly once."""
+
+from collections import Counter
+
+from simulator.control import Simulator
+from sources.pipedrive.client import PipedriveClient
+from sources.pipedrive.windows import WindowedBackfill
+
+PERSONS = 2500
+RECENT = 2000  # updated lately, a few per simulated second: all in the last equal window
+
+
+def test_idle_workers_split_the_longest_window_and_no_record_is_read_twice():
+    with Simulator.start(seed=8, counts={"persons": PERSONS}) as sim:
+        sim.advance(86_400)
+        alive = [person for person in sim.truth("persons") if not person.get("is_deleted")]
+        for index, person in enumerate(alive[-RECENT:]):
+            sim.update("persons", person["id"], {"name": f"renamed {index}"})
+            if index % 10 == 0:
+                sim.advance(1)
+        client = PipedriveClient(sim.base_url, sim.token)
+        params = {"sort_by": "update_time", "sort_direction": "asc"}
+        backfill = WindowedBackfill(client, "/api/v2/persons", params, "update_time", windows=4)
+        read = Counter(row["id"] for page in backfill for row in page)
+        client.close()
+        assert len(backfill.windows) > 4  # the last window was split
+        assert all(window.finished for window in backfill.windows)
+        assert max(read.values()) == 1
+        assert set(read) == {person["id"] for person in sim.truth("persons")}
+        bounds = [(window.since, window.until) for window in backfill.windows]
+        assert all(bounds[index][1] == bounds[index + 1][0] for index in range(len(bounds) - 1))
