@@ -10,7 +10,7 @@ from __future__ import annotations
 import dlt
 
 from sources.pipedrive.context import SyncContext
-from sources.pipedrive.entities import CHILDREN, ENTITIES
+from sources.pipedrive.entities import CHILDREN, ENTITIES, ENTITY_BY_NAME
 from sources.pipedrive.reconcile import upstream_ids
 
 ID_CHUNK = 5000
@@ -31,7 +31,8 @@ def apply_upstream_fixes(pipeline: dlt.Pipeline, context: SyncContext, reconcile
         for entity_name, present in present_sets.items():
             columns = existing.get(entity_name, set())
             if "is_deleted" in columns:
-                marked[entity_name] = _mark_vanished(sql, entity_name, present)
+                key = ENTITY_BY_NAME[entity_name].primary_key
+                marked[entity_name] = _mark_vanished(sql, entity_name, key, present)
     return {name: count for name, count in marked.items() if count}
 
 
@@ -72,16 +73,15 @@ def _pending_children(pipeline: dlt.Pipeline) -> dict[str, set]:
     return pending
 
 
-def _mark_vanished(sql, table: str, present: set) -> int:
-    """Flag rows whose id is no longer listed upstream; returns how many were flagged."""
+def _mark_vanished(sql, table: str, key: str, present: set) -> int:
+    """Flag rows whose key is no longer listed upstream; returns how many were flagged."""
     qualified = sql.make_qualified_table_name(table)
-    known = {
-        row[0] for row in sql.execute_sql(f"SELECT id FROM {qualified} WHERE NOT coalesce(is_deleted, false)")
-    }
+    listed = sql.execute_sql(f"SELECT {key} FROM {qualified} WHERE NOT coalesce(is_deleted, false)")
+    known = {row[0] for row in listed}
     vanished = sorted(known - present, key=str)
     for chunk in _chunks(vanished):
         sql.execute_sql(
-            f"UPDATE {qualified} SET is_deleted = true WHERE id IN ({_placeholders(chunk)})", *chunk
+            f"UPDATE {qualified} SET is_deleted = true WHERE {key} IN ({_placeholders(chunk)})", *chunk
         )
     return len(vanished)
 

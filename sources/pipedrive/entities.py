@@ -138,9 +138,8 @@ ENTITIES: tuple[Entity, ...] = (
             f"{kind}_fields",
             "v2",
             (Stream(f"/api/v2/{kind}Fields", read="whole"),),
-            primary_key=None,
+            primary_key="field_code",  # merged, so an unchanged list is not loaded again
             cursor_field=None,
-            write_disposition="replace",
             json_columns=("options", "subfields", "ui_visibility", "important_fields", "required_fields"),
         )
         for kind in ("deal", "person", "organization", "product", "activity")

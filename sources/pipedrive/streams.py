@@ -148,9 +148,9 @@ def _read_stream(entity, stream, context, state, builder, seen_ids) -> Iterator[
 
 
 def _digest(rows: list[dict]) -> str:
-    """Lists read whole every run (pipelines, stages, reference data) rarely change; one identical
-    to the last run's is already stored, and loading it again costs a load job per table. Not for
-    `replace` tables (the field lists): dlt empties a replace table that receives no rows."""
+    """Lists read whole every run (pipelines, stages, fields, reference data) rarely change; one
+    identical to the last run's is already stored, and loading it again costs a load job per table.
+    Only for merged tables: dlt empties a `replace` table that receives no rows."""
     return hashlib.blake2b(orjson.dumps(rows, option=orjson.OPT_SORT_KEYS), digest_size=16).hexdigest()
 
 

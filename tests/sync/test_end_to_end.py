@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 
 from simulator.control import Simulator
 from tests.sync.helpers import assert_matches_truth, sync
+from transforms import run_transforms
 
 COUNTS = {"deals": 1200, "persons": 600, "activities": 700, "deal_products": 900, "leads": 120}
 
@@ -71,21 +73,30 @@ def test_incremental_run_converges_and_reads_only_changed_pages(sim, tmp_path):
 
 
 def test_lists_read_whole_are_loaded_again_only_when_they_changed(sim, tmp_path):
+    unused = sim.add_field("deal_fields", "Soon removed", "varchar")  # no deal has a value for it
     first = sync(sim, tmp_path)
-    assert first.rows_per_table["stages"] > 0 and first.rows_per_table["currencies"] > 0
+    assert first.rows_per_table["stages"] > 0 and first.rows_per_table["deal_fields"] > 0
 
     unchanged = sync(sim, tmp_path)  # still read (one request each), but nothing to load
 
     assert unchanged.complete
-    assert not {"stages", "pipelines", "currencies", "activity_types"} & set(unchanged.rows_per_table)
-    # field lists are replaced whole every run: dlt would empty a replace table that got no rows
-    assert unchanged.rows_per_table["deal_fields"] == len(sim.fields("deal_fields"))
+    whole_lists = {"stages", "pipelines", "currencies", "activity_types", "deal_fields", "person_fields"}
+    assert not whole_lists & set(unchanged.rows_per_table)
     assert_matches_truth(sim, tmp_path)  # the stored lists are still there and still right
 
     stage = sim.truth("stages")[0]
     sim.update("stages", stage["id"], {"name": stage["name"] + " (renamed)"})
+    sim.delete_field("deal_fields", unused["field_code"])
     changed = sync(sim, tmp_path)
 
     assert changed.rows_per_table["stages"] == len(sim.truth("stages"))
-    assert "currencies" not in changed.rows_per_table
+    assert changed.rows_per_table["deal_fields"] == len(sim.fields("deal_fields"))
+    assert changed.marked_deleted == {"deal_fields": 1}  # kept in the raw table, flagged
+    assert "currencies" not in changed.rows_per_table and "person_fields" not in changed.rows_per_table
     assert_matches_truth(sim, tmp_path)
+    run_transforms(tmp_path / "pipedrive.duckdb")  # the flagged field is gone from the readable layer
+    with duckdb.connect(str(tmp_path / "pipedrive.duckdb"), read_only=True) as con:
+        defined = con.execute(
+            "select field_code from pipedrive_staging.field_definitions where field_entity = 'deal_fields'"
+        ).fetchall()
+    assert {row[0] for row in defined} == {field["field_code"] for field in sim.fields("deal_fields")}

@@ -1,10 +1,11 @@
--- one row per field definition (built-in and custom) of each field entity, from pipedrive_raw.*_fields
+-- one row per field definition (built-in and custom) of each field entity, from pipedrive_raw.*_fields;
+-- a field deleted upstream stays in the raw table flagged is_deleted and is left out here
 create or replace view pipedrive_staging.field_definitions as
 with expected_columns as (
     select
         null::varchar as field_code, null::varchar as field_name, null::varchar as field_type,
         null::varchar as options, null::varchar as subfields, null::varchar as is_custom_field,
-        null::varchar as description
+        null::varchar as description, null::boolean as is_deleted
     where false
 ),
 
@@ -56,3 +57,4 @@ select
     options,
     subfields
 from all_fields
+where not coalesce(is_deleted, false)
