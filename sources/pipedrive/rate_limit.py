@@ -21,6 +21,9 @@ from collections import deque
 from collections.abc import Callable, Mapping
 
 BURST_WINDOW_S = 2.0
+# Chains of pages wanted in flight: enough to keep the burst limit busy while each waits its round
+# trip, with some slack for the time between a page's answer and the next request.
+CHAINS_PER_ROUND_TRIP = 1.0
 # Before the first answer says what the limit is, send no more than the smallest plan allows.
 FIRST_WINDOW_REQUESTS = 20
 
@@ -45,17 +48,23 @@ class BurstLimiter:
         self._blocked_until = 0.0
         self._daily_left: int | None = None
         self._tokens_in_flight = 0
+        self._requests_wanted = 0  # waiting for their turn or in flight
+        self._round_trip_s: float | None = None  # moving average, send to answer
+        self._sent_at: dict[int, float] = {}  # thread -> its request's send time
 
     def wait_for_turn(self, cost: int = 0) -> None:
         """Block until one more request (costing `cost` daily tokens) stays within both limits."""
         with self._lock:
+            self._requests_wanted += 1
             while True:
                 if not self._budget_allows(cost):
                     self._answered.wait()
                     continue
                 delay = self._burst_delay(self._clock())
                 if delay <= 0:
-                    self._sent.append(self._clock())
+                    now = self._clock()
+                    self._sent.append(now)
+                    self._sent_at[threading.get_ident()] = now
                     self._tokens_in_flight += cost
                     return
                 self._lock.release()
@@ -70,6 +79,13 @@ class BurstLimiter:
         with one: the server does not limit, no pacing."""
         with self._lock:
             self._tokens_in_flight = max(0, self._tokens_in_flight - cost)
+            self._requests_wanted = max(0, self._requests_wanted - 1)
+            sent_at = self._sent_at.pop(threading.get_ident(), None)
+            if sent_at is not None and headers is not None:
+                took = self._clock() - sent_at
+                self._round_trip_s = (
+                    took if self._round_trip_s is None else 0.8 * self._round_trip_s + 0.2 * took
+                )
             if headers is not None:
                 limit = _number(headers.get("x-ratelimit-limit"))
                 if limit is not None:
@@ -80,6 +96,22 @@ class BurstLimiter:
                 if daily_left is not None:
                     self._daily_left = int(daily_left)
             self._answered.notify_all()
+
+    @property
+    def limited(self) -> bool:
+        """The server reported a burst limit."""
+        with self._lock:
+            return self._limit_learned
+
+    def has_room(self) -> bool:
+        """Would one more chain of pages make the sync faster? Not once the requests in flight or
+        waiting for their turn fill the burst limit (more chains would only cost more requests);
+        always when the server does not limit."""
+        with self._lock:
+            if self._limit is None or not self._limit_learned or self._round_trip_s is None:
+                return self._limit is None
+            per_second = max(1, self._limit - self._reserve) / self._span
+            return self._requests_wanted < per_second * self._round_trip_s * CHAINS_PER_ROUND_TRIP
 
     def block_for(self, seconds: float) -> None:
         """After a 429: every thread pauses until the penalty is over."""

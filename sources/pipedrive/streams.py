@@ -31,7 +31,7 @@ from sources.pipedrive.timestamps import parse_instant, to_rfc3339_second
 from sources.pipedrive.windows import InOrderPages, WindowedBackfill
 
 EPOCH = datetime.fromtimestamp(0, timezone.utc)
-CHILD_FETCH_THREADS = 4
+CHILD_FETCH_THREADS = 8
 # Merge keeps the row extracted last; `is_deleted` exists on every merged table so that ids
 # which vanish upstream (hard deletes) can be flagged even where the API has no such field.
 MERGE_COLUMNS = {

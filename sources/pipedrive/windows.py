@@ -1,11 +1,14 @@
 """Pages of one v2 list, either read in order or, for a first backfill, split into `update_time`
 windows fetched in parallel.
 
-A backfill reads the first page in order; if there is more, it asks for the newest record and
-splits [end of page one, newest] into windows (`updated_since` inclusive, `updated_until`
-exclusive, whole seconds, the last one open-ended so records updated meanwhile still land in it).
-The first window goes on from page one's cursor and stops at its end itself. Worker threads page
-through the windows; pages reach the caller as they arrive.
+A backfill reads the first page in order. If there is more and the server sets no rate limit, it
+asks for the newest record and splits [end of page one, newest] into windows (`updated_since`
+inclusive, `updated_until` exclusive, whole seconds, the last one open-ended so records updated
+meanwhile still land in it). Under a rate limit, chains beyond what the limit can serve only cost
+requests (each chain ends on a part-filled page), so the backfill starts as one chain and splits
+only while the limiter has room (see `BurstLimiter.has_room`); the newest record is asked for at
+the first split. The first window goes on from page one's cursor. Worker threads page through the
+windows; pages reach the caller as they arrive.
 
 Records are rarely spread evenly over time (most were updated recently), so equal windows make
 unequal chains of pages. A worker whose window is done therefore takes over the second half of
@@ -29,7 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from sources.pipedrive.client import PipedriveClient
-from sources.pipedrive.pagination import MAX_PAGE_SIZE
+from sources.pipedrive.pagination import MAX_PAGE_SIZE, iter_cursor_pages
 from sources.pipedrive.timestamps import latest_instant, parse_instant, to_rfc3339_second
 
 QUEUE_PAGES_PER_WORKER = 2
@@ -67,20 +70,21 @@ class Window:
     finished: bool = False  # every page of it was handed over
     newest_read: datetime | None = None  # newest record handed over
 
-    def pages_left(self, newest: datetime) -> float:
-        """Pages still to read, estimated from how many seconds a full page covered so far."""
-        if self.fetched_upto is None or not self.full_pages:
-            return 0.0
-        end = self.until or newest
-        per_page = max((self.fetched_upto - self.first_fetched).total_seconds() / self.full_pages, 1.0)
-        return max((end - self.fetched_upto).total_seconds(), 0.0) / per_page
+    def pages_left(self, newest: datetime, seconds_per_page: float) -> float:
+        """Pages still to read, from how many seconds a full page of this window covered so far
+        (before its first full page: `seconds_per_page`, measured on page one of the list)."""
+        if self.full_pages:
+            seconds_per_page = (self.fetched_upto - self.first_fetched).total_seconds() / self.full_pages
+        read_to = self.fetched_upto or self.since
+        return max(((self.until or newest) - read_to).total_seconds(), 0.0) / max(seconds_per_page, 1.0)
 
     def split_second(self, newest: datetime) -> datetime | None:
         """A whole second halfway through the unread rest, after everything fetched (None: too
         narrow to split)."""
         end = self.until or newest
-        first_free = self.fetched_upto.replace(microsecond=0) + timedelta(seconds=1)
-        middle = (self.fetched_upto + (end - self.fetched_upto) / 2).replace(microsecond=0)
+        read_to = self.fetched_upto or self.since
+        first_free = read_to.replace(microsecond=0) + timedelta(seconds=1)
+        middle = (read_to + (end - read_to) / 2).replace(microsecond=0)
         middle = max(middle, first_free)
         return middle if middle < end else None
 
@@ -94,6 +98,8 @@ class WindowedBackfill:
         self.window_count = windows
         self.windows: list[Window] = []  # contiguous, ascending by `since`
         self.newest: datetime | None = None
+        self.seconds_per_page = 1.0  # of page one, until a window measures its own
+        self._asking_newest = False
         self._lock = threading.Lock()
         self._progress = threading.Condition(self._lock)  # a page fetched, a window read to its end
         self._stop = threading.Event()
@@ -102,19 +108,29 @@ class WindowedBackfill:
         first = self.client.get_json(self.path, dict(self.params, limit=MAX_PAGE_SIZE))
         page = first.get("data") or []
         yield page
-        if not (first.get("additional_data") or {}).get("next_cursor"):
+        cursor = (first.get("additional_data") or {}).get("next_cursor")
+        if not cursor:
             return
+        page_end = latest_instant(row.get(self.cursor_field) for row in page)
+        if page_end is None:  # no timestamps to split by: the rest in order
+            yield from iter_cursor_pages(self.client, self.path, dict(self.params, cursor=cursor))
+            return
+        self.seconds_per_page = (page_end - _instant(page[0], self.cursor_field)).total_seconds()
+        bounds = [(page_end.replace(microsecond=0), None)]
+        # Under a rate limit more chains than it needs only cost requests: start with one chain
+        # and split while the limiter has room.
+        if not self.client.limiter.limited and self._learn_newest():
+            bounds = _window_bounds(page_end, self.newest, self.window_count)
+        self.windows = [Window(since, until) for since, until in bounds]
+        # the first window goes on from page one's cursor: nothing of page one is read again
+        self.windows[0].cursor = cursor
+        yield from self._fetch_in_parallel()
+
+    def _learn_newest(self) -> bool:
+        """Ask for the newest record (the end of the open window, needed to split it)."""
         newest_page = self.client.get_json(self.path, dict(self.params, sort_direction="desc", limit=1))
         self.newest = latest_instant(row.get(self.cursor_field) for row in newest_page.get("data") or [])
-        page_end = latest_instant(row.get(self.cursor_field) for row in page)
-        if self.newest is None or page_end is None:
-            return
-        self.windows = [
-            Window(since, until) for since, until in _window_bounds(page_end, self.newest, self.window_count)
-        ]
-        # the first window goes on from page one's cursor: nothing of page one is read again
-        self.windows[0].cursor = first["additional_data"]["next_cursor"]
-        yield from self._fetch_in_parallel()
+        return self.newest is not None
 
     def safe_cursor(self, newest: datetime | None) -> datetime | None:
         with self._lock:
@@ -136,16 +152,32 @@ class WindowedBackfill:
                 reading = [window for window in self.windows if window.reading]
                 if not reading:
                     return None
-                longest = max(reading, key=lambda window: window.pages_left(self.newest))
-                worth_it = longest.pages_left(self.newest) >= MIN_PAGES_LEFT_TO_SPLIT
+                if self.newest is None:
+                    if self._asking_newest or not self.client.limiter.has_room():
+                        self._progress.wait(timeout=0.2)
+                        continue
+                    self._asking_newest = True  # once, by this worker, without holding the lock
+                    self._progress.release()
+                    try:
+                        known = self._learn_newest()
+                    finally:
+                        self._progress.acquire()
+                    if not known:
+                        return None
+                    continue
+                longest = max(reading, key=self._pages_left)
+                worth_it = self._pages_left(longest) >= MIN_PAGES_LEFT_TO_SPLIT
                 second = longest.split_second(self.newest) if worth_it else None
-                if second is not None:
+                if second is not None and self.client.limiter.has_room():
                     tail = Window(second, longest.until, started=True, reading=True)
                     longest.until = second
                     self.windows.insert(self.windows.index(longest) + 1, tail)
                     return tail
-                self._progress.wait(timeout=0.5)
+                self._progress.wait(timeout=0.2)
             return None
+
+    def _pages_left(self, window: Window) -> float:
+        return window.pages_left(self.newest, self.seconds_per_page)
 
     def _read_window(self, window: Window) -> Iterator[list]:
         """The window's pages, each cut at the window's `until` as it is when the page arrives."""

@@ -102,9 +102,9 @@ def test_html_403_pages_stop_cleanly_with_the_reset_time_then_rerun_converges(si
 
 
 def test_budget_spent_mid_sync_stops_says_when_it_resets_and_finishes_after_midnight(simulator, tmp_path):
-    # a full sync of this account costs ~410 tokens, a later one ~310 (lists read whole each run)
+    # a full sync of this account costs ~330 tokens, a later one ~290 (lists read whole each run)
     counts = {**STORM_ACCOUNT, "deals": 1500, "persons": 1200}
-    sim = simulator(seed=24, counts=counts, token=TOKEN, plan="lite", daily_budget=380)
+    sim = simulator(seed=24, counts=counts, token=TOKEN, plan="lite", daily_budget=320)
     first = run_cli(tmp_path, *run_args(sim, tmp_path))
     assert first.returncode == 2, first.stderr[-2000:]
     reset = re.search(r"resets at (\d{4}-\d{2}-\d{2} \d{2}:\d{2}) UTC", first.stderr)

@@ -106,3 +106,27 @@ def test_a_budget_running_out_under_many_parallel_windows_is_learnt_by_one_reque
         assert not result.complete and "budget" in result.message
         budget_429s = sum(item["statuses"].get(429, 0) for item in sim.stats["endpoints"].values())
         assert budget_429s == 1
+
+
+def test_room_for_another_chain_only_while_the_requests_wanted_do_not_fill_the_limit():
+    time = FakeTime()
+    limiter = BurstLimiter(reserve=1, clock=time.clock, sleep=time.sleep, margin_s=0.0)
+    assert not limiter.has_room()  # nothing known yet
+    limiter.wait_for_turn()
+    time.now += 0.5
+    limiter.observe({"x-ratelimit-limit": "9"})  # 8 per 2 s, answers in 0.5 s: 2 requests keep it busy
+    assert limiter.limited
+    assert limiter.has_room()
+    limiter.wait_for_turn()
+    assert limiter.has_room()
+    limiter.wait_for_turn()
+    assert not limiter.has_room()
+    limiter.observe({"x-ratelimit-limit": "9"})
+    assert limiter.has_room()
+
+
+def test_an_unlimited_server_always_has_room():
+    limiter = BurstLimiter()
+    limiter.wait_for_turn()
+    limiter.observe({})
+    assert not limiter.limited and limiter.has_room()

@@ -5,6 +5,7 @@ from collections import Counter
 
 from simulator.control import Simulator
 from sources.pipedrive.client import PipedriveClient
+from sources.pipedrive.rate_limit import BurstLimiter
 from sources.pipedrive.windows import WindowedBackfill
 
 PERSONS = 2500
@@ -30,3 +31,22 @@ def test_idle_workers_split_the_longest_window_and_no_record_is_read_twice():
         assert set(read) == {person["id"] for person in sim.truth("persons")}
         bounds = [(window.since, window.until) for window in backfill.windows]
         assert all(bounds[index][1] == bounds[index + 1][0] for index in range(len(bounds) - 1))
+
+
+class NoRoomLimiter(BurstLimiter):
+    """A rate limit that more chains could not speed up."""
+
+    def has_room(self) -> bool:
+        return False
+
+
+def test_under_a_rate_limit_without_room_the_backfill_is_one_chain_without_extra_requests():
+    with Simulator.start(seed=8, counts={"persons": PERSONS}, plan="premium") as sim:
+        client = PipedriveClient(sim.base_url, sim.token, limiter=NoRoomLimiter())
+        params = {"sort_by": "update_time", "sort_direction": "asc"}
+        backfill = WindowedBackfill(client, "/api/v2/persons", params, "update_time", windows=4)
+        read = Counter(row["id"] for page in backfill for row in page)
+        client.close()
+        assert len(backfill.windows) == 1
+        assert sim.stats["endpoints"]["GET /api/v2/persons"]["requests"] == -(-PERSONS // 500)
+        assert max(read.values()) == 1 and len(read) == PERSONS
