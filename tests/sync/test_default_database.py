@@ -49,7 +49,7 @@ def test_a_postgres_run_takes_the_same_lock_as_a_duckdb_run(tmp_path):
         )
 
 
-def test_the_load_runs_on_one_connection_with_the_configured_memory_limit(tmp_path, monkeypatch):
+def test_the_load_uses_one_limited_connection_and_leaves_no_staging_copy(tmp_path, monkeypatch):
     opened = []
     real_connect = duckdb.connect
 
@@ -68,3 +68,9 @@ def test_the_load_runs_on_one_connection_with_the_configured_memory_limit(tmp_pa
     # dlt's own opens (its state check before extracting) go through duckdb.connect too; the load
     # and the fixes share one connection, opened with the limit
     assert opened.count("61.0 MiB") == 1, opened
+    with duckdb.connect(str(database), read_only=True) as con:
+        staged = con.execute(
+            "select table_name, estimated_size from duckdb_tables()"
+            " where schema_name = 'pipedrive_raw_staging' and not starts_with(table_name, '_dlt')"
+        ).fetchall()
+    assert staged and all(rows == 0 for _, rows in staged), staged
