@@ -71,15 +71,20 @@ def _runs_table(result: ScenarioResult) -> list[str]:
 
 def _ratio(baseline: Measurement | None, run: Measurement, label: str) -> str:
     """Both throughput (rows/s) and wall time against the baseline: the row sets differ a little."""
-    if baseline is None or run is baseline or label.startswith("parse floor") or not baseline.rows_per_s:
+    if baseline is None or run is baseline or not _compared(label) or not baseline.rows_per_s:
         return ""
     return f"{run.rows_per_s / baseline.rows_per_s:.1f}x rows/s, {baseline.wall_s / run.wall_s:.1f}x time"
 
 
 def _floor_ratio(floor: Measurement | None, run: Measurement, label: str) -> str:
-    if floor is None or run is floor or label.startswith("baseline"):
+    if floor is None or run is floor or not _compared(label) or label.startswith("baseline"):
         return ""
     return f"{run.wall_s / floor.wall_s:.1f}x the floor" if floor.wall_s else ""
+
+
+def _compared(label: str) -> bool:
+    """The floor and the cost-per-run row are references, not contenders."""
+    return not label.startswith("parse floor") and "cost per run" not in label
 
 
 def _per_cpu_s(run: Measurement) -> float:
