@@ -2,20 +2,21 @@
 windows fetched in parallel.
 
 A backfill reads the first page in order. If there is more and the server sets no rate limit, it
-asks for the newest record and splits [end of page one, newest] into windows (`updated_since`
+asks for the newest record and splits [end of page one, newest] into windows once (`updated_since`
 inclusive, `updated_until` exclusive, whole seconds, the last one open-ended so records updated
-meanwhile still land in it). Under a rate limit, chains beyond what the limit can serve only cost
+meanwhile still land in it), no more of them than the list has pages for (each window ends on a
+part-filled page, one request more). Under a rate limit, chains beyond what the limit can serve only cost
 requests (each chain ends on a part-filled page), so the backfill starts as one chain and splits
 only while the limiter has room (see `BurstLimiter.has_room`); the newest record is asked for at
 the first split. The first window goes on from page one's cursor. Worker threads page through the
 windows; pages reach the caller as they arrive.
 
 Records are rarely spread evenly over time (most were updated recently), so equal windows make
-unequal chains of pages. A worker whose window is done therefore takes over the second half of
-the unread rest of the window with the most pages left: that window's reader stops at the split
-second (dropping rows at or after it from the page that crosses it) and the idle worker reads
-from there on. The split second always lies after everything the reader has already fetched, so
-no row is read twice or skipped.
+unequal chains of pages. Under a rate limit, a worker whose window is done therefore takes over
+the second half of the unread rest of the window with the most pages left: that window's reader
+stops at the split second (dropping rows at or after it from the page that crosses it) and the
+idle worker reads from there on. The split second always lies after everything the reader has
+already fetched, so no row is read twice or skipped.
 
 The safe cursor: everything before the start of the first unfinished window is read, and inside
 that window everything up to its newest record read so far (pages within a window come in
@@ -39,6 +40,8 @@ QUEUE_PAGES_PER_WORKER = 2
 EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
 # Splitting costs about one extra request; only worth it when the rest is several pages long.
 MIN_PAGES_LEFT_TO_SPLIT = 2.0
+# Without a rate limit the windows are set once, at the start, each at least this many pages long.
+MIN_PAGES_PER_WINDOW = 4
 
 
 class InOrderPages:
@@ -120,11 +123,19 @@ class WindowedBackfill:
         # Under a rate limit more chains than it needs only cost requests: start with one chain
         # and split while the limiter has room.
         if not self.client.limiter.limited and self._learn_newest():
-            bounds = _window_bounds(page_end, self.newest, self.window_count)
+            bounds = _window_bounds(page_end, self.newest, self._unlimited_window_count(page_end))
         self.windows = [Window(since, until) for since, until in bounds]
         # the first window goes on from page one's cursor: nothing of page one is read again
         self.windows[0].cursor = cursor
         yield from self._fetch_in_parallel()
+
+    def _unlimited_window_count(self, page_end: datetime) -> int:
+        """As many windows as workers, unless the list is too short for them to pay their extra
+        request each (page one's span estimates the rest)."""
+        if self.seconds_per_page <= 0:
+            return self.window_count
+        pages_left = (self.newest - page_end).total_seconds() / self.seconds_per_page
+        return max(1, min(self.window_count, int(pages_left // MIN_PAGES_PER_WINDOW)))
 
     def _learn_newest(self) -> bool:
         """Ask for the newest record (the end of the open window, needed to split it)."""
@@ -148,6 +159,8 @@ class WindowedBackfill:
                 if not window.started:
                     window.started = window.reading = True
                     return window
+            if not self.client.limiter.limited:
+                return None  # without a rate limit the windows were set at the start
             while not self._stop.is_set():
                 reading = [window for window in self.windows if window.reading]
                 if not reading:
