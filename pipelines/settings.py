@@ -64,8 +64,9 @@ def resolve_v1_list_entities(explicit) -> frozenset[str]:
 
 def resolve_duckdb_memory_limit() -> str:
     """DuckDB's memory limit while the sync loads (`sources.pipedrive.duckdb_memory_limit`). Past it
-    DuckDB spills to a `.tmp` folder beside the database: merging a million rows then peaks at about
-    420 MB for the whole process instead of about 770 MB, for about 10% more load time."""
+    DuckDB spills to a `.tmp` folder beside the database: a sync of a million activities then peaks
+    at about 410 MB for the whole process instead of about 770 MB, and large merges take 10-20%
+    longer (BENCHMARKS.md)."""
     value = _config("duckdb_memory_limit") or DEFAULT_DUCKDB_MEMORY_LIMIT
     try:
         duckdb.connect(config={"memory_limit": value}).close()
