@@ -5,11 +5,11 @@ A backfill reads the first page in order. If there is more and the server sets n
 asks for the newest record and splits [end of page one, newest] into windows once (`updated_since`
 inclusive, `updated_until` exclusive, whole seconds, the last one open-ended so records updated
 meanwhile still land in it), no more of them than the list has pages for (each window ends on a
-part-filled page, one request more). Under a rate limit, chains beyond what the limit can serve only cost
-requests (each chain ends on a part-filled page), so the backfill starts as one chain and splits
-only while the limiter has room (see `BurstLimiter.has_room`); the newest record is asked for at
-the first split. The first window goes on from page one's cursor. Worker threads page through the
-windows; pages reach the caller as they arrive.
+part-filled page, one request more). Under a rate limit, chains beyond what the limit can serve
+only cost such requests, so the backfill starts as one chain and splits only while the limiter
+has room (see `BurstLimiter.has_room`); the newest record is asked for at the first split. The
+first window goes on from page one's cursor. Worker threads page through the windows; pages reach
+the caller as they arrive.
 
 Records are rarely spread evenly over time (most were updated recently), so equal windows make
 unequal chains of pages. Under a rate limit, a worker whose window is done therefore takes over
