@@ -7,7 +7,7 @@ import threading
 
 import click
 
-from simulator.control import DEFAULT_TOKEN, Simulator
+from simulator import DEFAULT_TOKEN
 from simulator.generate import DEFAULT_COUNTS
 from simulator.ratelimit import PLAN_BURST
 
@@ -66,6 +66,8 @@ def simulator_command(**options) -> None:
       pipedrive-sync simulator --port 8765 --seed 7 --deals 20000 --plan growth
       curl -H 'x-api-token: sim-api-token' 'http://127.0.0.1:8765/api/v2/deals?limit=2'
     """
+    from simulator.control import Simulator
+
     count_names = (
         "deals",
         "persons",

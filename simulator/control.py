@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import orjson
 
-from simulator import api_v2, field_ops, records
+from simulator import DEFAULT_TOKEN, api_v2, field_ops, records
 from simulator.clock import DEFAULT_START, SimClock
 from simulator.faults import FaultConfig, Faults
 from simulator.generate import generate
@@ -22,7 +22,6 @@ from simulator.routing import Router
 from simulator.server import RequestInfo, SimulatorServer
 from simulator.store import Store
 
-DEFAULT_TOKEN = "sim-api-token"
 SHUTDOWN_POLL_SECONDS = 0.05  # how quickly stop() takes effect
 
 

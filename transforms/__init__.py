@@ -1,5 +1,15 @@
-"""SQL transforms: raw Pipedrive tables -> staging views -> readable entity views and marts."""
+"""SQL transforms: raw Pipedrive tables -> staging views -> readable entity views and marts.
 
-from transforms.runner import TransformResult, run_transforms
+`run_transforms` is imported on first use: the CLI lists its commands without loading DuckDB."""
 
-__all__ = ["TransformResult", "run_transforms"]
+DEFAULT_COLUMN_NAMES_FILE = "column_names.toml"
+
+__all__ = ["DEFAULT_COLUMN_NAMES_FILE", "TransformResult", "run_transforms"]
+
+
+def __getattr__(name: str):
+    if name in ("TransformResult", "run_transforms"):
+        from transforms import runner
+
+        return getattr(runner, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

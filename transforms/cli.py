@@ -3,7 +3,7 @@
 import click
 
 from pipelines.database_file import DEFAULT_DUCKDB_PATH
-from transforms.runner import DEFAULT_COLUMN_NAMES_FILE
+from transforms import DEFAULT_COLUMN_NAMES_FILE
 
 
 @click.command("transform")

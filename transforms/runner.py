@@ -17,12 +17,11 @@ from pathlib import Path
 import duckdb
 
 from pipelines.crash_points import crash_point
-from transforms import custom_fields, naming
+from transforms import DEFAULT_COLUMN_NAMES_FILE, custom_fields, naming
 
 RAW_SCHEMA = "pipedrive_raw"
 STAGING_SCHEMA = "pipedrive_staging"
 TARGET_SCHEMA = "pipedrive"
-DEFAULT_COLUMN_NAMES_FILE = "column_names.toml"
 
 # dependency order; each name is a file <layer>/<name>.sql
 STAGING_MODELS = (
