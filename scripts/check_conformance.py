@@ -701,6 +701,34 @@ class Run:
             self.call("GET", f"/v1{path}", params)
             self.call("GET", f"/api/v1{path}/{_first_id(sim, entity)}")
 
+    def history_and_work_items(self) -> None:
+        """Deal changelogs, projects, tasks, boards, phases, project fields, installments,
+        variations, call logs, goals and lead sources."""
+        sim = self.sim
+        deal_id = _first_id(sim, "deals")
+        sim.update("deals", deal_id, {"value": 4321, "stage_id": sim.truth("stages")[-1]["id"]})
+        first = self.call("GET", f"/v1/deals/{deal_id}/changelog", {"limit": 1})
+        self.call(
+            "GET", f"/v1/deals/{deal_id}/changelog", {"cursor": first["additional_data"]["next_cursor"]}
+        )
+        for path in ("/projects", "/projects/archived", "/tasks", "/projectFields"):
+            self.call("GET", f"/api/v2{path}", {"limit": 3})
+        for entity, path in (("projects", "/projects"), ("tasks", "/tasks"), ("boards", "/boards")):
+            self.call("GET", f"/api/v2{path}/{_first_id(sim, entity)}")
+        self.call("GET", "/api/v2/boards")
+        self.call("GET", "/api/v2/phases", {"board_id": 1})
+        self.call("GET", f"/api/v2/phases/{_first_id(sim, 'phases')}")
+        self.call("GET", f"/api/v2/projectFields/{sim.fields('project_fields')[-1]['field_code']}")
+        with_installments = sorted({row["deal_id"] for row in sim.truth("deal_installments")})[:5]
+        self.call("GET", "/api/v2/deals/installments", {"deal_ids": ",".join(map(str, with_installments))})
+        product_id = sim.truth("product_variations")[0]["product_id"]
+        self.call("GET", f"/api/v2/products/{product_id}/variations")
+        calls = self.call("GET", "/v1/callLogs", {"limit": 3})["data"]
+        self.call("GET", f"/v1/callLogs/{calls[0]['id']}")
+        self.call("GET", "/v1/goals/find")
+        self.call("GET", "/v1/goals/find", {"is_active": "false"})
+        self.call("GET", "/v1/leadSources")
+
     def auth_errors(self) -> None:
         self.call("GET", "/api/v2/deals", token=NO_TOKEN, expect=401)
         self.call("GET", "/api/v2/persons/1", token=WRONG_TOKEN, expect=401)
@@ -819,6 +847,7 @@ def main(argv: list[str] | None = None) -> int:
         run = Run(sim, checker)
         run.v2_reads()
         run.v1_reads()
+        run.history_and_work_items()
         run.v2_writes()
         run.auth_errors()
         unexercised = run.unexercised_routes()

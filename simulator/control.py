@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import orjson
 
-from simulator import DEFAULT_TOKEN, api_v2, field_ops, records
+from simulator import DEFAULT_TOKEN, api_v2, api_v2_projects, field_ops, records
 from simulator.clock import DEFAULT_START, SimClock
 from simulator.faults import FaultConfig, Faults
 from simulator.generate import generate
@@ -29,6 +29,7 @@ def build_router(store: Store) -> Router:
     """v2 routes, plus the v1 routes and converters that `simulator.v1` provides."""
     router = Router()
     api_v2.register(router)
+    api_v2_projects.register(router)
     try:
         v1 = importlib.import_module("simulator.v1")
     except ModuleNotFoundError as missing:
@@ -116,19 +117,24 @@ class Simulator:
 
     # ---- records -------------------------------------------------------------------------
 
+    # Changes made here are recorded in deal history as a user's in the app (HTTP writes: "api").
+
     def create(self, entity: str, data: dict) -> dict:
-        return copy.deepcopy(records.create(self.store, entity, data))
+        with self.store.changes_from("app"):
+            return copy.deepcopy(records.create(self.store, entity, data))
 
     def update(self, entity: str, record_id, changes: dict) -> dict:
-        return copy.deepcopy(records.update(self.store, entity, record_id, changes))
+        with self.store.changes_from("app"):
+            return copy.deepcopy(records.update(self.store, entity, record_id, changes))
 
     def delete(self, entity: str, record_id) -> None:
-        self.store.soft_delete(entity, record_id)
+        with self.store.changes_from("app"):
+            self.store.soft_delete(entity, record_id)
 
     def archive(self, entity: str, record_id, archived: bool = True) -> dict:
         if entity not in ("deals", "leads"):
             raise ValueError("only deals and leads can be archived")
-        with self.store.lock:
+        with self.store.changes_from("app"):
             record = copy.deepcopy(self.store.get(entity, record_id))
             record["is_archived"] = archived
             return copy.deepcopy(self.store.replace(entity, record))
@@ -154,6 +160,12 @@ class Simulator:
                     raise ValueError(f"no v1 converter registered for {entity}")
                 rows = [convert(self.store, row) for row in rows]
             return orjson.loads(orjson.dumps(rows))
+
+    def deal_changelog(self, deal_id: int) -> list[dict]:
+        """Every change of one deal, newest first, exactly as `/v1/deals/{id}/changelog` pages it."""
+        with self.store.lock:
+            deal = self.store.get("deals", deal_id)
+            return [change.as_api() for change in reversed(self.store.deal_history.of(deal))]
 
     def count(self, entity: str) -> int:
         return len(self.store.table(entity))

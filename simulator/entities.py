@@ -46,5 +46,19 @@ ENTITIES: dict[str, EntitySpec] = {
         EntitySpec("activity_types", "Activity type", "v1", time_format=v1_time, soft_delete=False),
         EntitySpec("currencies", "Currency", "v1", update_key=None, add_key=None, soft_delete=False),
         EntitySpec("lead_labels", "Lead label", "v1", id_type=str, time_format=iso_millis, soft_delete=False),
+        EntitySpec("boards", "Board", "v2", soft_delete=False),
+        EntitySpec("phases", "Phase", "v2", soft_delete=False),
+        EntitySpec("projects", "Project", "v2", field_entity="project_fields", soft_delete=False),
+        EntitySpec("tasks", "Task", "v2", soft_delete=False),
+        EntitySpec(
+            "deal_installments", "Installment", "v2", update_key=None, add_key=None, soft_delete=False
+        ),
+        EntitySpec(
+            "product_variations", "Product variation", "v2", update_key=None, add_key=None, soft_delete=False
+        ),
+        EntitySpec(
+            "call_logs", "Call log", "v1", id_type=str, update_key=None, add_key=None, soft_delete=False
+        ),
+        EntitySpec("goals", "Goal", "v1", id_type=str, update_key=None, add_key=None, soft_delete=False),
     )
 }

@@ -28,6 +28,7 @@ from simulator.fields import (
     option,
 )
 from simulator.store import Store
+from simulator.work_items import generate_work_items
 
 DEFAULT_COUNTS = {
     "users": 12,
@@ -40,6 +41,8 @@ DEFAULT_COUNTS = {
     "activities": 800,
     "leads": 100,
     "notes": 300,
+    "projects": 30,
+    "call_logs": 60,
 }
 HISTORY_SECONDS = 3 * 365 * SECONDS_PER_DAY
 DELETED_SHARE = 0.03
@@ -98,6 +101,7 @@ class _Generator:
             self.activities()
             self.leads()
             self.notes()
+            generate_work_items(self.store, self.sizes, self.now, HISTORY_SECONDS)
             self.store.rebuild_links()
 
     # ---- time ----------------------------------------------------------------------------

@@ -10,7 +10,8 @@ from __future__ import annotations
 import copy
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
 import orjson
 from sortedcontainers import SortedList
@@ -19,6 +20,7 @@ from simulator.clock import SECONDS_PER_DAY, SimClock
 from simulator.entities import ENTITIES, EntitySpec
 from simulator.errors import ApiError, not_found
 from simulator.fields import FIELD_ENTITIES, FieldRegistry
+from simulator.history import DealHistory
 
 PURGE_AFTER_SECONDS = 30 * SECONDS_PER_DAY
 
@@ -90,7 +92,10 @@ class Store:
         self.seed = seed
         self.lock = threading.RLock()
         self.tables: dict[str, Table] = {name: Table(spec) for name, spec in ENTITIES.items()}
-        self.fields: dict[str, FieldRegistry] = {name: FieldRegistry(name, []) for name in FIELD_ENTITIES}
+        self.fields: dict[str, FieldRegistry] = {
+            name: FieldRegistry(name, []) for name in (*FIELD_ENTITIES, "project_fields")
+        }
+        self.lead_sources: list[dict] = []
         self.next_option_id = 1000
         self.activity_counts: dict[str, Counter] = {
             "deal_id": Counter(),
@@ -98,6 +103,8 @@ class Store:
             "org_id": Counter(),
         }
         self.deal_product_ids: defaultdict[int, set] = defaultdict(set)  # deal id -> attachment ids
+        self.deal_history = DealHistory(self)
+        self.change_source = "api"  # who writes: "api" (HTTP) or "app" (the control API, as a user would)
         # Filled by simulator.v1: entity -> function(store, record) -> v1 record, used by truth(version="v1").
         self.v1_converters: dict[str, Callable[[Store, dict], dict]] = {}
 
@@ -139,7 +146,13 @@ class Store:
             record[spec.add_key] = spec.time_format(add_ts)
         if spec.update_key:
             record[spec.update_key] = spec.time_format(update_ts)
-        self._track_links(entity, table.rows.get(record["id"]), record)
+        old = table.rows.get(record["id"])
+        self._track_links(entity, old, record)
+        if entity == "deals":
+            if old is None:
+                self.deal_history.started_empty(record["id"])
+            else:
+                self.deal_history.record(old, record, update_ts, self.change_source)
         table.put(record, add_ts, update_ts)
 
     def insert(self, entity: str, record: dict) -> dict:
@@ -178,6 +191,8 @@ class Store:
             for record_id in stale:
                 self._track_links(entity, table.rows[record_id], None)
                 table.remove(record_id)
+                if entity == "deals":
+                    self.deal_history.forget(record_id)
             purged += len(stale)
         return purged
 
@@ -188,6 +203,16 @@ class Store:
     def new_option_id(self) -> int:
         self.next_option_id += 1
         return self.next_option_id
+
+    @contextmanager
+    def changes_from(self, source: str) -> Iterator[None]:
+        """Record deal changes made inside the block as coming from `source` ("app": a user)."""
+        with self.lock:
+            previous, self.change_source = self.change_source, source
+            try:
+                yield
+            finally:
+                self.change_source = previous
 
     def _track_links(self, entity: str, old: dict | None, new: dict | None) -> None:
         """Keep the per-deal/person/org counts behind `include_fields` (activities_count, products_count)."""

@@ -6,6 +6,8 @@ URL patterns live in `simulator.v1.routes`.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -322,3 +324,74 @@ def get_field(store: Store, path_name: str, field_id: str) -> Body:
             if field["id"] == wanted:
                 return _ok(field)
     raise ApiError(404, "Field not found")
+
+
+# ---------------------------------------------------------------------------------------
+# Deal history: /deals/{id}/changelog (newest first, opaque cursor)
+# ---------------------------------------------------------------------------------------
+
+
+def deal_changelog(store: Store, deal_id: str, query: Query) -> Body:
+    """The deal's changes, newest first. The cursor names the next older entry, so changes made
+    while a client pages never shift what it has still to read."""
+    deal = store.get("deals", _path_int(deal_id, "Deal"))
+    limit = parse_page(query).limit
+    log = store.deal_history.of(deal)
+    before = len(log)
+    if query.get("cursor"):
+        before = _changelog_position(query["cursor"], len(log))
+    chunk = log[max(0, before - limit) : before][::-1]
+    more = before - limit > 0
+    next_cursor = _encode_position(before - limit) if more else None
+    return _ok([change.as_api() for change in chunk], {"next_cursor": next_cursor})
+
+
+def _encode_position(position: int) -> str:
+    return base64.urlsafe_b64encode(f"changelog:{position}".encode()).decode().rstrip("=")
+
+
+def _changelog_position(cursor: str, size: int) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, _, number = text.partition(":")
+        position = int(number)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise bad_request("Invalid cursor") from None
+    if kind != "changelog" or not 0 <= position <= size:
+        raise bad_request("Invalid cursor")
+    return position
+
+
+# ---------------------------------------------------------------------------------------
+# Call logs, goals, lead sources
+# ---------------------------------------------------------------------------------------
+
+
+def list_call_logs(store: Store, query: Query) -> Body:
+    """Newest call first, offset paging (the spec declares no sort or time filter)."""
+    page = parse_page(query)
+    table = store.table("call_logs")
+    rows = sorted(table.rows.values(), key=lambda row: (row["start_time"], row["id"]), reverse=True)
+    chunk, more = page.slice(rows)
+    return _ok(chunk, {"pagination": page.pagination(more)})
+
+
+def get_call_log(store: Store, call_log_id: str) -> Body:
+    return _ok(store.get("call_logs", call_log_id))
+
+
+def find_goals(store: Store, query: Query) -> Body:
+    """Goals matching the filters given; `is_active` defaults to true, as the spec says."""
+    active = (query.get("is_active") or "true").lower() in ("1", "true")
+    wanted_type = query.get("type.name")
+    goals = [
+        goal
+        for goal_id in store.table("goals").by_id
+        if (goal := store.table("goals").rows[goal_id])["is_active"] is active
+        and (not wanted_type or goal["type"]["name"] == wanted_type)
+    ]
+    return _ok({"goals": goals})
+
+
+def list_lead_sources(store: Store, query: Query) -> Body:
+    return _ok(list(store.lead_sources))

@@ -20,6 +20,7 @@ from simulator.v1.recents import recents
 V1_LIST_COST = 20
 V1_ITEM_COST = 2
 V1_ARCHIVED_COST = 40
+CHANGELOG_COST = 20
 DEPRECATED_LISTS = {
     "deals": "/deals",
     "persons": "/persons",
@@ -39,6 +40,11 @@ def _query_route(endpoint: Endpoint) -> Callable[[Request], Response]:
 def _item_route(endpoint: Endpoint) -> Callable[[Request], Response]:
     """Adapt `endpoint(store, id)` to a router handler."""
     return lambda request: _json(endpoint(request.store, request.params["id"]))
+
+
+def _item_query_route(endpoint: Endpoint) -> Callable[[Request], Response]:
+    """Adapt `endpoint(store, id, query)` to a router handler."""
+    return lambda request: _json(endpoint(request.store, request.params["id"], request.query))
 
 
 def _json(body: dict) -> Response:
@@ -61,6 +67,11 @@ def routes() -> list[tuple[str, str, Callable[[Request], Response], int]]:
         ("GET", "/leadFields", _query_route(endpoints.list_lead_fields), V1_LIST_COST),
         ("GET", "/recents", _query_route(recents), V1_LIST_COST),
         ("GET", "/deals/archived", _query_route(_archived_deals), V1_ARCHIVED_COST),
+        ("GET", "/callLogs", _query_route(endpoints.list_call_logs), V1_LIST_COST),
+        ("GET", "/callLogs/{id}", _item_route(endpoints.get_call_log), V1_ITEM_COST),
+        ("GET", "/goals/find", _query_route(endpoints.find_goals), V1_LIST_COST),
+        ("GET", "/leadSources", _query_route(endpoints.list_lead_sources), 2),
+        ("GET", "/deals/{id}/changelog", _item_query_route(endpoints.deal_changelog), CHANGELOG_COST),
     ]
     for path_name in V1_FIELD_PATHS:
         table.append(("GET", f"/{path_name}", _query_route(partial(_fields, path_name)), V1_LIST_COST))
