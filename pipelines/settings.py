@@ -34,13 +34,9 @@ def resolve_connection(
     company_domain: str | None = None,
     oauth_access_token: str | None = None,
 ) -> Connection:
+    """Whether a token was found is checked once, by the client's auth (`sources.pipedrive.auth`)."""
     api_token = api_token or _config("api_token", secret=True) or os.environ.get("PIPEDRIVE_API_TOKEN")
     oauth_access_token = oauth_access_token or _config("oauth_access_token", secret=True)
-    if not (api_token or oauth_access_token):
-        raise ConfigurationError(
-            "No Pipedrive API token: set sources.pipedrive.api_token in .dlt/secrets.toml, or export "
-            "PIPEDRIVE_API_TOKEN (or SOURCES__PIPEDRIVE__API_TOKEN)."
-        )
     base_url = base_url or _config("base_url")
     company_domain = company_domain or _config("company_domain")
     return Connection(resolve_base_url(company_domain, base_url), api_token, oauth_access_token)

@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.sync import DATASET, open_pipeline
+from sources.pipedrive.state import resource_states
 
 
 @dataclass
@@ -42,10 +43,9 @@ def read_status(duckdb_path: str | Path, pipelines_dir: str | Path | None = None
             f"SELECT load_id, status, inserted_at FROM {DATASET}._dlt_loads ORDER BY inserted_at DESC LIMIT 5"
         ).fetchall()
     pipeline = open_pipeline(duckdb_path, pipelines_dir)
-    resources = pipeline.state.get("sources", {}).get("pipedrive", {}).get("resources", {})
     cursors = {
         f"{entity} {stream}": cursor
-        for entity, state in sorted(resources.items())
-        for stream, cursor in sorted(state.get("cursors", {}).items())
+        for entity, state in sorted(resource_states(pipeline.state).items())
+        for stream, cursor in sorted(state.cursors.items())
     }
     return {"tables": table_status, "loads": loads, "cursors": cursors}

@@ -25,6 +25,7 @@ from sources.pipedrive.client import PipedriveClient, RetryPolicy
 from sources.pipedrive.context import SyncContext
 from sources.pipedrive.entities import ENTITY_BY_NAME
 from sources.pipedrive.errors import BudgetExhaustedError, PipedriveError
+from sources.pipedrive.rate_limit import BurstLimiter
 from sources.pipedrive.source import pipedrive_source
 
 DATASET = "pipedrive_raw"
@@ -116,11 +117,13 @@ def run_sync(
     rebuilds the readable views and marts before it lets go of the lock."""
     started = time.monotonic()
     connection = resolve_connection(base_url, api_token, company_domain, oauth_access_token)
+    limiter = BurstLimiter()
     client = PipedriveClient(
-        connection.base_url, connection.api_token, connection.oauth_access_token, retry=retry
+        connection.base_url, connection.api_token, connection.oauth_access_token, retry=retry, limiter=limiter
     )
     context = SyncContext(
         client,
+        limiter,
         v1_list_entities=resolve_v1_list_entities(v1_list_entities),
         since=since,
         progress=progress or (lambda message: None),

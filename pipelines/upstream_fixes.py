@@ -12,6 +12,7 @@ import dlt
 from sources.pipedrive.context import SyncContext
 from sources.pipedrive.entities import CHILDREN, ENTITIES, ENTITY_BY_NAME
 from sources.pipedrive.reconcile import upstream_ids
+from sources.pipedrive.state import resource_states
 
 ID_CHUNK = 5000
 
@@ -66,10 +67,9 @@ def _remove_stale_children(sql, existing: dict[str, set], pending: dict[str, set
 def _pending_children(pipeline: dlt.Pipeline) -> dict[str, set]:
     """child table -> parent ids whose children a stopped run has not fetched yet (from dlt state)."""
     pending: dict[str, set] = {}
-    for source_state in pipeline.state.get("sources", {}).values():
-        for resource_state in source_state.get("resources", {}).values():
-            for child_name, parent_ids in (resource_state.get("pending_children") or {}).items():
-                pending.setdefault(child_name, set()).update(parent_ids)
+    for state in resource_states(pipeline.state).values():
+        for child_name, parent_ids in state.pending_children.items():
+            pending.setdefault(child_name, set()).update(parent_ids)
     return pending
 
 

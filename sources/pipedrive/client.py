@@ -1,4 +1,4 @@
-"""HTTP client for the Pipedrive API: auth header, pooled connections, retries, rate limits, usage.
+"""HTTP client for the Pipedrive API: pooled connections, retries, rate limits, usage (auth: `auth.py`).
 
 The token travels only in the `x-api-token` header (or as an OAuth bearer); URLs, log lines and
 exception messages never contain it.
@@ -20,6 +20,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from sources.pipedrive.auth import pipedrive_auth
 from sources.pipedrive.costs import token_cost
 from sources.pipedrive.errors import ApiError, AuthenticationError, BudgetExhaustedError, ConfigurationError
 from sources.pipedrive.rate_limit import BurstLimiter
@@ -90,22 +91,14 @@ class PipedriveClient:
         limiter: BurstLimiter | None = None,
         usage: Usage | None = None,
     ) -> None:
-        if not (api_token or oauth_access_token):
-            raise ConfigurationError(
-                "Pipedrive API token missing: set sources.pipedrive.api_token in .dlt/secrets.toml, "
-                "or the environment variable PIPEDRIVE_API_TOKEN (or SOURCES__PIPEDRIVE__API_TOKEN)."
-            )
-        _check_token(api_token or oauth_access_token)
+        auth = pipedrive_auth(api_token, oauth_access_token)  # first: a missing token opens nothing
         self.base_url = base_url.rstrip("/")
         self.retry = retry or RetryPolicy()
         self.limiter = limiter or BurstLimiter()
         self.usage = usage or Usage()
         self._stopped: BudgetExhaustedError | None = None
         self.session = requests.Session()
-        if oauth_access_token:
-            self.session.headers["Authorization"] = f"Bearer {oauth_access_token}"
-        else:
-            self.session.headers["x-api-token"] = api_token
+        self.session.auth = auth
         self.session.headers["Accept"] = "application/json"
         # urllib3 retries what it sees below HTTP (refused/reset connections, read timeouts); statuses and
         # bodies are judged in get_json so every attempt is counted and 429s are read properly.
@@ -230,16 +223,6 @@ class PipedriveClient:
         delay = min(self.retry.max_backoff_s, self.retry.backoff_s * 2 ** (attempt - 1))
         log.info("GET %s: %s, retry %d in %.2fs", path, problem, attempt, delay)
         time.sleep(delay)
-
-
-def _check_token(token: str) -> None:
-    """A token is printable ASCII without spaces; anything else (a stray space, newline or quote
-    from copy and paste) could not travel in a header. The message never repeats the token."""
-    if not token.isascii() or not token.isprintable() or any(char.isspace() for char in token):
-        raise ConfigurationError(
-            "The Pipedrive API token contains spaces, line breaks or non-ASCII characters; copy it "
-            "again from Pipedrive (Settings > Personal preferences > API) without surrounding whitespace."
-        )
 
 
 def _looks_like_html(response: requests.Response, body: bytes) -> bool:

@@ -1,4 +1,4 @@
-"""What one sync run shares between its resources: the client, settings, and a report."""
+"""What one sync run shares between its resources: the client and its limiter, settings, a report."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 from sources.pipedrive.client import PipedriveClient
 from sources.pipedrive.errors import BudgetExhaustedError
+from sources.pipedrive.rate_limit import BurstLimiter
 
 
 @dataclass
@@ -30,6 +31,7 @@ class RunReport:
 @dataclass
 class SyncContext:
     client: PipedriveClient
+    limiter: BurstLimiter  # the one the client paces with; backfill windows ask it for room
     v1_list_entities: frozenset[str] = frozenset()
     since: datetime | None = None  # overrides stored cursors when set
     batch_rows: int = 5000  # rows per Arrow table handed to dlt

@@ -12,15 +12,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sources.pipedrive.pagination import CURSOR, OFFSET, Paginator
+
 
 @dataclass(frozen=True)
 class Stream:
-    """One list endpoint feeding an entity table."""
+    """One list endpoint feeding an entity table, and how it pages (`CURSOR`: v2, `OFFSET`: v1)."""
 
     path: str
+    paginator: Paginator
     params: dict = field(default_factory=dict)
     read: str = "updated_since"
     archived: bool | None = None  # value of the `_archived` column for rows from this stream
+
+    @property
+    def api(self) -> str:
+        return self.paginator.api
+
+    @property
+    def key(self) -> str:
+        """Names the stream in resource state (its cursor, its list digest)."""
+        params = ",".join(f"{name}={value}" for name, value in sorted(self.params.items()))
+        return f"{self.path}?{params}"
 
 
 @dataclass(frozen=True)
@@ -46,6 +59,7 @@ class Child:
 
     name: str
     path: str
+    paginator: Paginator
     ids_param: str
     parent_key: str
     batch_size: int = 100
@@ -68,15 +82,22 @@ ENTITIES: tuple[Entity, ...] = (
         "deals",
         "v2",
         (
-            Stream("/api/v2/deals", {**ALL_DEAL_STATUSES, **V2_ASC, **WITH_PRODUCT_COUNT}, archived=False),
             Stream(
-                "/api/v2/deals/archived", {**ALL_DEAL_STATUSES, **V2_ASC, **WITH_PRODUCT_COUNT}, archived=True
+                "/api/v2/deals", CURSOR, {**ALL_DEAL_STATUSES, **V2_ASC, **WITH_PRODUCT_COUNT}, archived=False
+            ),
+            Stream(
+                "/api/v2/deals/archived",
+                CURSOR,
+                {**ALL_DEAL_STATUSES, **V2_ASC, **WITH_PRODUCT_COUNT},
+                archived=True,
             ),
         ),
         float_columns=DEAL_NUMBERS,
         v1_streams=(
-            Stream("/v1/deals", {**V1_ALL_DEALS, **V1_DESC}, read="client_cutoff", archived=False),
-            Stream("/v1/deals/archived", {**V1_ALL_DEALS, **V1_DESC}, read="client_cutoff", archived=True),
+            Stream("/v1/deals", OFFSET, {**V1_ALL_DEALS, **V1_DESC}, read="client_cutoff", archived=False),
+            Stream(
+                "/v1/deals/archived", OFFSET, {**V1_ALL_DEALS, **V1_DESC}, read="client_cutoff", archived=True
+            ),
         ),
         children=("deal_products",),
         snapshots=True,
@@ -84,60 +105,60 @@ ENTITIES: tuple[Entity, ...] = (
     Entity(
         "persons",
         "v2",
-        (Stream("/api/v2/persons", V2_ASC),),
-        v1_streams=(Stream("/v1/persons", V1_DESC, read="client_cutoff"),),
+        (Stream("/api/v2/persons", CURSOR, V2_ASC),),
+        v1_streams=(Stream("/v1/persons", OFFSET, V1_DESC, read="client_cutoff"),),
     ),
     Entity(
         "organizations",
         "v2",
-        (Stream("/api/v2/organizations", V2_ASC),),
-        v1_streams=(Stream("/v1/organizations", V1_DESC, read="client_cutoff"),),
+        (Stream("/api/v2/organizations", CURSOR, V2_ASC),),
+        v1_streams=(Stream("/v1/organizations", OFFSET, V1_DESC, read="client_cutoff"),),
     ),
     Entity(
         "activities",
         "v2",
-        (Stream("/api/v2/activities", V2_ASC),),
-        v1_streams=(Stream("/v1/activities", {"user_id": 0, **V1_DESC}, read="client_cutoff"),),
+        (Stream("/api/v2/activities", CURSOR, V2_ASC),),
+        v1_streams=(Stream("/v1/activities", OFFSET, {"user_id": 0, **V1_DESC}, read="client_cutoff"),),
     ),
     Entity(
         "products",
         "v2",
-        (Stream("/api/v2/products", V2_ASC),),
-        v1_streams=(Stream("/v1/products", V1_DESC, read="client_cutoff"),),
+        (Stream("/api/v2/products", CURSOR, V2_ASC),),
+        v1_streams=(Stream("/v1/products", OFFSET, V1_DESC, read="client_cutoff"),),
     ),
     Entity(
         "pipelines",
         "v2",
-        (Stream("/api/v2/pipelines", read="whole"),),
+        (Stream("/api/v2/pipelines", CURSOR, read="whole"),),
         cursor_field=None,
-        v1_streams=(Stream("/v1/pipelines", read="whole"),),
+        v1_streams=(Stream("/v1/pipelines", OFFSET, read="whole"),),
     ),
     Entity(
         "stages",
         "v2",
-        (Stream("/api/v2/stages", read="whole"),),
+        (Stream("/api/v2/stages", CURSOR, read="whole"),),
         cursor_field=None,
-        v1_streams=(Stream("/v1/stages", read="whole"),),
+        v1_streams=(Stream("/v1/stages", OFFSET, read="whole"),),
     ),
-    Entity("users", "v1", (Stream("/v1/users", read="client_cutoff"),), cursor_field="modified"),
+    Entity("users", "v1", (Stream("/v1/users", OFFSET, read="client_cutoff"),), cursor_field="modified"),
     Entity(
         "leads",
         "v1",
         (
-            Stream("/v1/leads", V1_DESC, archived=False),
-            Stream("/v1/leads/archived", V1_DESC, read="client_cutoff", archived=True),
+            Stream("/v1/leads", OFFSET, V1_DESC, archived=False),
+            Stream("/v1/leads/archived", OFFSET, V1_DESC, read="client_cutoff", archived=True),
         ),
         json_columns=("custom_fields", "value", "label_ids"),
     ),
-    Entity("notes", "v1", (Stream("/v1/notes", V1_DESC),)),
-    Entity("activity_types", "v1", (Stream("/v1/activityTypes", read="whole"),), cursor_field=None),
-    Entity("currencies", "v1", (Stream("/v1/currencies", read="whole"),), cursor_field=None),
-    Entity("lead_labels", "v1", (Stream("/v1/leadLabels", read="whole"),), cursor_field=None),
+    Entity("notes", "v1", (Stream("/v1/notes", OFFSET, V1_DESC),)),
+    Entity("activity_types", "v1", (Stream("/v1/activityTypes", OFFSET, read="whole"),), cursor_field=None),
+    Entity("currencies", "v1", (Stream("/v1/currencies", OFFSET, read="whole"),), cursor_field=None),
+    Entity("lead_labels", "v1", (Stream("/v1/leadLabels", OFFSET, read="whole"),), cursor_field=None),
     *(
         Entity(
             f"{kind}_fields",
             "v2",
-            (Stream(f"/api/v2/{kind}Fields", read="whole"),),
+            (Stream(f"/api/v2/{kind}Fields", CURSOR, read="whole"),),
             primary_key="field_code",  # merged, so an unchanged list is not loaded again
             cursor_field=None,
             json_columns=("options", "subfields", "ui_visibility", "important_fields", "required_fields"),
@@ -150,6 +171,7 @@ CHILDREN: dict[str, Child] = {
     "deal_products": Child(
         "deal_products",
         "/api/v2/deals/products",
+        CURSOR,
         ids_param="deal_ids",
         parent_key="deal_id",
         params={"sort_by": "id"},

@@ -1,47 +1,85 @@
-"""Page through list endpoints: v2 opaque keyset cursors, v1 start/limit offsets."""
+"""How a list endpoint pages. Each `Stream` declares its paginator; everything that pages (the
+stream reader, the backfill windows, children, reconciliation) goes through one of these two.
+
+Pipedrive's two API versions page differently, so a paginator also says which version served
+the rows (`api`): v2 lists use opaque keyset cursors, v1 lists `start`/`limit` offsets.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sources.pipedrive.client import PipedriveClient
+if TYPE_CHECKING:  # the entity table declares paginators; it does not need the HTTP stack
+    from sources.pipedrive.client import PipedriveClient
 
 MAX_PAGE_SIZE = 500
 
 
-def iter_cursor_pages(
-    client: PipedriveClient, path: str, params: dict, limit: int = MAX_PAGE_SIZE
-) -> Iterator[list]:
+@dataclass(frozen=True)
+class Page:
+    rows: list[dict]
+    next_params: dict | None  # the query of the next page; None: this was the last one
+
+
+class Paginator:
+    api: str
+
+    def first_params(self, params: dict, limit: int = MAX_PAGE_SIZE) -> dict:
+        raise NotImplementedError
+
+    def next_params(self, body: dict, params: dict) -> dict | None:
+        raise NotImplementedError
+
+    def fetch(self, client: PipedriveClient, path: str, params: dict) -> Page:
+        """One page, and where the next one starts."""
+        body = client.get_json(path, params)
+        return Page(body.get("data") or [], self.next_params(body, params))
+
+    def follow(self, client: PipedriveClient, path: str, params: dict | None) -> Iterator[list[dict]]:
+        """The rows of every page from the one `params` asks for to the last."""
+        while params is not None:
+            page = self.fetch(client, path, params)
+            yield page.rows
+            params = page.next_params
+
+    def pages(
+        self, client: PipedriveClient, path: str, params: dict, limit: int = MAX_PAGE_SIZE
+    ) -> Iterator[list[dict]]:
+        return self.follow(client, path, self.first_params(params, limit))
+
+
+class CursorPaginator(Paginator):
     """v2: follow `additional_data.next_cursor` until it is null."""
-    cursor = None
-    while True:
-        page_params = dict(params, limit=limit)
-        if cursor:
-            page_params["cursor"] = cursor
-        body = client.get_json(path, page_params)
-        yield body.get("data") or []
+
+    api = "v2"
+
+    def first_params(self, params: dict, limit: int = MAX_PAGE_SIZE) -> dict:
+        return dict(params, limit=limit)
+
+    def next_params(self, body: dict, params: dict) -> dict | None:
         cursor = (body.get("additional_data") or {}).get("next_cursor")
-        if not cursor:
-            return
+        return dict(params, cursor=cursor) if cursor else None
 
 
-def iter_offset_pages(
-    client: PipedriveClient, path: str, params: dict, limit: int = MAX_PAGE_SIZE
-) -> Iterator[list]:
+class OffsetPaginator(Paginator):
     """v1: `start`/`limit`; the pagination object sits in `additional_data.pagination` or, for
     leads, possibly directly in `additional_data` (both accepted). No pagination object: one page."""
-    start = 0
-    while True:
-        body = client.get_json(path, dict(params, start=start, limit=limit))
+
+    api = "v1"
+
+    def first_params(self, params: dict, limit: int = MAX_PAGE_SIZE) -> dict:
+        return dict(params, start=0, limit=limit)
+
+    def next_params(self, body: dict, params: dict) -> dict | None:
         data = body.get("data") or []
-        yield data
         additional = body.get("additional_data") or {}
         pagination = additional.get("pagination", additional) if isinstance(additional, dict) else {}
         if not pagination.get("more_items_in_collection") or not data:
-            return
-        start = pagination.get("next_start") or start + len(data)
+            return None
+        return dict(params, start=pagination.get("next_start") or params["start"] + len(data))
 
 
-def iter_pages(client: PipedriveClient, path: str, params: dict, api: str) -> Iterator[list]:
-    pager = iter_cursor_pages if api == "v2" else iter_offset_pages
-    return pager(client, path, params)
+CURSOR = CursorPaginator()
+OFFSET = OffsetPaginator()

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from sources.pipedrive.context import SyncContext
 from sources.pipedrive.entities import Entity
-from sources.pipedrive.pagination import iter_pages
-from sources.pipedrive.streams import active_streams, api_of
+from sources.pipedrive.streams import active_streams
 
 # The smallest pages we can ask for: biggest page size, no optional extras, ids in key order.
 V2_ID_LISTING = {"sort_by": "id", "sort_direction": "asc"}
@@ -16,10 +15,9 @@ NOT_FOR_ID_LISTING = ("sort_by", "sort_direction", "include_fields")
 def upstream_ids(entity: Entity, context: SyncContext) -> set:
     ids: set = set()
     for stream in active_streams(entity, context):
-        api = api_of(stream.path)
         params = {key: value for key, value in stream.params.items() if key not in NOT_FOR_ID_LISTING}
-        if api == "v2" and stream.read != "whole":
+        if stream.api == "v2" and stream.read != "whole":
             params.update(V2_ID_LISTING)
-        for page in iter_pages(context.client, stream.path, params, api):
+        for page in stream.paginator.pages(context.client, stream.path, params):
             ids.update(row[entity.primary_key] for row in page)
     return ids

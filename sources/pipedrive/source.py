@@ -9,6 +9,7 @@ import dlt
 from sources.pipedrive.client import PipedriveClient, resolve_base_url
 from sources.pipedrive.context import SyncContext
 from sources.pipedrive.entities import ENTITIES, Entity
+from sources.pipedrive.rate_limit import BurstLimiter
 from sources.pipedrive.streams import MERGE_COLUMNS, read_entity
 
 
@@ -25,8 +26,11 @@ def pipedrive_source(
     with the caller (as `pipelines.sync.run_sync` does); otherwise settings come from dlt config
     (`sources.pipedrive.api_token`, `company_domain` or `base_url`)."""
     if context is None:
-        client = PipedriveClient(resolve_base_url(company_domain, base_url), api_token, oauth_access_token)
-        context = SyncContext(client, v1_list_entities=frozenset(v1_list_entities))
+        limiter = BurstLimiter()
+        client = PipedriveClient(
+            resolve_base_url(company_domain, base_url), api_token, oauth_access_token, limiter=limiter
+        )
+        context = SyncContext(client, limiter, v1_list_entities=frozenset(v1_list_entities))
     return [entity_resource(entity, context) for entity in ENTITIES]
 
 

@@ -3,7 +3,11 @@ milliseconds. Cursors are compared as parsed instants, never as strings."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timezone
+
+# What a record without a timestamp counts as: before every real one.
+EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
 
 
 def parse_instant(text: str) -> datetime:
@@ -17,10 +21,26 @@ def parse_instant(text: str) -> datetime:
     return parsed.astimezone(timezone.utc)
 
 
-def latest_instant(values) -> datetime | None:
-    """The latest of some timestamp strings (None and empty strings ignored)."""
+def instant_of(row: dict, field: str) -> datetime:
+    """The instant in `row[field]`; EARLIEST when it has none."""
+    value = row.get(field)
+    return parse_instant(value) if value else EARLIEST
+
+
+def latest_instant(values: Iterable[str | None], floor: datetime | None = None) -> datetime | None:
+    """The latest of some timestamp strings (None and empty strings ignored), or `floor` when it
+    is later or there is none."""
     instants = [parse_instant(v) for v in values if v]
+    if floor is not None:
+        instants.append(floor)
     return max(instants) if instants else None
+
+
+def latest_in(rows: Iterable[dict], field: str | None, floor: datetime | None = None) -> datetime | None:
+    """The latest `field` of `rows` (or `floor`, see `latest_instant`)."""
+    if not field:
+        return floor
+    return latest_instant((row.get(field) for row in rows), floor)
 
 
 def to_rfc3339_second(instant: datetime) -> str:

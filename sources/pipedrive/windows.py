@@ -30,14 +30,14 @@ import queue
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sources.pipedrive.client import PipedriveClient
-from sources.pipedrive.pagination import MAX_PAGE_SIZE, iter_cursor_pages
-from sources.pipedrive.timestamps import latest_instant, parse_instant, to_rfc3339_second
+from sources.pipedrive.entities import Stream
+from sources.pipedrive.rate_limit import BurstLimiter
+from sources.pipedrive.timestamps import instant_of, latest_in, to_rfc3339_second
 
 QUEUE_PAGES_PER_WORKER = 2
-EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
 # Splitting costs about one extra request; only worth it when the rest is several pages long.
 MIN_PAGES_LEFT_TO_SPLIT = 2.0
 # Without a rate limit the windows are set once, at the start, each at least this many pages long.
@@ -67,7 +67,7 @@ class Window:
     first_fetched: datetime | None = None  # oldest record fetched (density is measured from it)
     fetched_upto: datetime | None = None  # newest record of the pages fetched so far
     full_pages: int = 0
-    cursor: str | None = None  # where to go on in a chain already begun (instead of `since`)
+    resume: dict | None = None  # the next page of a chain already begun (instead of `since`)
     started: bool = False
     reading: bool = False  # a worker is paging through it
     finished: bool = False  # every page of it was handed over
@@ -93,10 +93,19 @@ class Window:
 
 
 class WindowedBackfill:
+    """The pages of `stream` (a v2 list sorted ascending by `cursor_field`), read by up to
+    `windows` workers. `limiter` is the client's: it tells whether more chains would help."""
+
     def __init__(
-        self, client: PipedriveClient, path: str, params: dict, cursor_field: str, windows: int
+        self,
+        client: PipedriveClient,
+        limiter: BurstLimiter,
+        stream: Stream,
+        cursor_field: str,
+        windows: int,
     ) -> None:
-        self.client, self.path, self.params = client, path, params
+        self.client, self.limiter = client, limiter
+        self.path, self.params, self.paginator = stream.path, stream.params, stream.paginator
         self.cursor_field = cursor_field
         self.window_count = windows
         self.windows: list[Window] = []  # contiguous, ascending by `since`
@@ -108,25 +117,24 @@ class WindowedBackfill:
         self._stop = threading.Event()
 
     def __iter__(self) -> Iterator[list]:
-        first = self.client.get_json(self.path, dict(self.params, limit=MAX_PAGE_SIZE))
-        page = first.get("data") or []
+        first = self.paginator.fetch(self.client, self.path, self.paginator.first_params(self.params))
+        page = first.rows
         yield page
-        cursor = (first.get("additional_data") or {}).get("next_cursor")
-        if not cursor:
+        if first.next_params is None:
             return
-        page_end = latest_instant(row.get(self.cursor_field) for row in page)
+        page_end = latest_in(page, self.cursor_field)
         if page_end is None:  # no timestamps to split by: the rest in order
-            yield from iter_cursor_pages(self.client, self.path, dict(self.params, cursor=cursor))
+            yield from self.paginator.follow(self.client, self.path, first.next_params)
             return
-        self.seconds_per_page = (page_end - _instant(page[0], self.cursor_field)).total_seconds()
+        self.seconds_per_page = (page_end - instant_of(page[0], self.cursor_field)).total_seconds()
         bounds = [(page_end.replace(microsecond=0), None)]
         # Under a rate limit more chains than it needs only cost requests: start with one chain
         # and split while the limiter has room.
-        if not self.client.limiter.limited and self._learn_newest():
+        if not self.limiter.limited and self._learn_newest():
             bounds = _window_bounds(page_end, self.newest, self._unlimited_window_count(page_end))
         self.windows = [Window(since, until) for since, until in bounds]
         # the first window goes on from page one's cursor: nothing of page one is read again
-        self.windows[0].cursor = cursor
+        self.windows[0].resume = first.next_params
         yield from self._fetch_in_parallel()
 
     def _unlimited_window_count(self, page_end: datetime) -> int:
@@ -139,8 +147,10 @@ class WindowedBackfill:
 
     def _learn_newest(self) -> bool:
         """Ask for the newest record (the end of the open window, needed to split it)."""
-        newest_page = self.client.get_json(self.path, dict(self.params, sort_direction="desc", limit=1))
-        self.newest = latest_instant(row.get(self.cursor_field) for row in newest_page.get("data") or [])
+        newest_page = self.paginator.fetch(
+            self.client, self.path, dict(self.params, sort_direction="desc", limit=1)
+        )
+        self.newest = latest_in(newest_page.rows, self.cursor_field)
         return self.newest is not None
 
     def safe_cursor(self, newest: datetime | None) -> datetime | None:
@@ -159,14 +169,14 @@ class WindowedBackfill:
                 if not window.started:
                     window.started = window.reading = True
                     return window
-            if not self.client.limiter.limited:
+            if not self.limiter.limited:
                 return None  # without a rate limit the windows were set at the start
             while not self._stop.is_set():
                 reading = [window for window in self.windows if window.reading]
                 if not reading:
                     return None
                 if self.newest is None:
-                    if self._asking_newest or not self.client.limiter.has_room():
+                    if self._asking_newest or not self.limiter.has_room():
                         self._progress.wait(timeout=0.2)
                         continue
                     self._asking_newest = True  # once, by this worker, without holding the lock
@@ -181,7 +191,7 @@ class WindowedBackfill:
                 longest = max(reading, key=self._pages_left)
                 worth_it = self._pages_left(longest) >= MIN_PAGES_LEFT_TO_SPLIT
                 second = longest.split_second(self.newest) if worth_it else None
-                if second is not None and self.client.limiter.has_room():
+                if second is not None and self.limiter.has_room():
                     tail = Window(second, longest.until, started=True, reading=True)
                     longest.until = second
                     self.windows.insert(self.windows.index(longest) + 1, tail)
@@ -194,32 +204,28 @@ class WindowedBackfill:
 
     def _read_window(self, window: Window) -> Iterator[list]:
         """The window's pages, each cut at the window's `until` as it is when the page arrives."""
-        if window.cursor:
-            params = dict(self.params, limit=MAX_PAGE_SIZE, cursor=window.cursor)
-        else:
-            params = dict(self.params, limit=MAX_PAGE_SIZE, updated_since=to_rfc3339_second(window.since))
-            if window.until is not None:
-                params["updated_until"] = to_rfc3339_second(window.until)
-        while True:
-            body = self.client.get_json(self.path, params)
-            rows = body.get("data") or []
-            cursor = (body.get("additional_data") or {}).get("next_cursor")
+        params = window.resume or self.paginator.first_params(self._bounds(window))
+        while params is not None:
+            page = self.paginator.fetch(self.client, self.path, params)
             with self._progress:
-                kept = _before(rows, window.until, self.cursor_field)
+                kept = _before(page.rows, window.until, self.cursor_field)
                 if kept and kept[-1].get(self.cursor_field):
-                    window.first_fetched = window.first_fetched or _instant(kept[0], self.cursor_field)
-                    window.fetched_upto = _instant(kept[-1], self.cursor_field)
-                if cursor and len(kept) == len(rows):
-                    window.full_pages += 1
-                else:
-                    cursor = None  # last page, or cut short by a split
+                    window.first_fetched = window.first_fetched or instant_of(kept[0], self.cursor_field)
+                    window.fetched_upto = instant_of(kept[-1], self.cursor_field)
+                params = page.next_params if len(kept) == len(page.rows) else None
+                if params is None:  # last page, or cut short by a split
                     window.reading = False
+                else:
+                    window.full_pages += 1
                 self._progress.notify_all()
             if kept:
                 yield kept
-            if not cursor:
-                return
-            params = dict(params, cursor=cursor)
+
+    def _bounds(self, window: Window) -> dict:
+        params = dict(self.params, updated_since=to_rfc3339_second(window.since))
+        if window.until is not None:
+            params["updated_until"] = to_rfc3339_second(window.until)
+        return params
 
     def _fetch_in_parallel(self) -> Iterator[list]:
         pages: queue.Queue = queue.Queue(maxsize=QUEUE_PAGES_PER_WORKER * self.window_count)
@@ -265,7 +271,7 @@ class WindowedBackfill:
                     if kind == "done":
                         window.finished = True
                         continue
-                    read = latest_instant(row.get(self.cursor_field) for row in payload)
+                    read = latest_in(payload, self.cursor_field)
                     if read and (window.newest_read is None or read > window.newest_read):
                         window.newest_read = read
                 yield payload
@@ -275,14 +281,9 @@ class WindowedBackfill:
 
 def _before(rows: list[dict], until: datetime | None, cursor_field: str) -> list[dict]:
     """The leading rows (ascending by `cursor_field`) earlier than `until`."""
-    if until is None or not rows or _instant(rows[-1], cursor_field) < until:
+    if until is None or not rows or instant_of(rows[-1], cursor_field) < until:
         return rows
-    return rows[: bisect.bisect_left(rows, until, key=lambda row: _instant(row, cursor_field))]
-
-
-def _instant(row: dict, cursor_field: str) -> datetime:
-    value = row.get(cursor_field)
-    return parse_instant(value) if value else EARLIEST
+    return rows[: bisect.bisect_left(rows, until, key=lambda row: instant_of(row, cursor_field))]
 
 
 def _window_bounds(first: datetime, newest: datetime, count: int) -> list[tuple[datetime, datetime | None]]:

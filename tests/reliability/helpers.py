@@ -16,7 +16,8 @@ import pyarrow.parquet as pq
 
 from pipelines.sync import pipeline_name_for
 from sources.pipedrive.entities import ENTITY_BY_NAME
-from sources.pipedrive.streams import active_streams, stream_key
+from sources.pipedrive.state import resource_states
+from sources.pipedrive.streams import active_streams
 from sources.pipedrive.timestamps import parse_instant
 from tests.sync.helpers import RECORD_ENTITIES
 from transforms import run_transforms
@@ -186,10 +187,8 @@ def local_cursors(workdir: Path, duckdb_file: Path | None = None) -> dict[str, d
     state_file = state_dir(workdir) / pipeline_name_for(duckdb_file or db_path(workdir)) / "state.json"
     if not state_file.exists():
         return {}
-    resources = (
-        orjson.loads(state_file.read_bytes()).get("sources", {}).get("pipedrive", {}).get("resources", {})
-    )
-    return {entity: dict(values.get("cursors") or {}) for entity, values in resources.items()}
+    states = resource_states(orjson.loads(state_file.read_bytes()))
+    return {entity: state.cursors for entity, state in states.items()}
 
 
 def pending_rows(workdir: Path, table: str, columns: list[str]) -> list[dict]:
@@ -243,7 +242,7 @@ def cursors_ahead_of_data(sim, workdir: Path) -> list[str]:
                 instant = parse_instant(row[field])
                 have[row[entity.primary_key]] = max(instant, have.get(row[entity.primary_key], instant))
         for stream in active_streams(entity, context):
-            cursor = cursors.get(stream_key(stream))
+            cursor = cursors.get(stream.key)
             if not cursor:
                 continue
             cursor_instant = parse_instant(cursor).replace(microsecond=0)

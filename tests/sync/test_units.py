@@ -73,6 +73,9 @@ def test_cost_table():
 
 
 def test_backfill_windows_cover_the_range_without_gaps_and_stay_open_at_the_end():
+    from sources.pipedrive.entities import Stream
+    from sources.pipedrive.pagination import CURSOR
+    from sources.pipedrive.rate_limit import BurstLimiter
     from sources.pipedrive.windows import Window, WindowedBackfill, _window_bounds
 
     first, newest = parse_instant("2025-01-01T00:00:00.400Z"), parse_instant("2025-01-01T00:01:39Z")
@@ -82,7 +85,7 @@ def test_backfill_windows_cover_the_range_without_gaps_and_stay_open_at_the_end(
     assert bounds[-1][1] is None and len(bounds) == 4
     assert _window_bounds(first, first, 4) == [(bounds[0][0], None)]  # one second: one window
 
-    backfill = WindowedBackfill(None, "/api/v2/deals", {}, "update_time", 4)
+    backfill = WindowedBackfill(None, BurstLimiter(), Stream("/api/v2/deals", CURSOR), "update_time", 4)
     backfill.windows = [Window(since, until) for since, until in bounds]
     for window, finished in zip(backfill.windows, [True, False, False, True], strict=True):
         window.finished = finished

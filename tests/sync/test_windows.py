@@ -5,11 +5,14 @@ from collections import Counter
 
 from simulator.control import Simulator
 from sources.pipedrive.client import PipedriveClient
+from sources.pipedrive.entities import Stream
+from sources.pipedrive.pagination import CURSOR
 from sources.pipedrive.rate_limit import BurstLimiter
 from sources.pipedrive.windows import WindowedBackfill
 
 PERSONS = 2500
 RECENT = 2000  # updated lately, a few per simulated second: all in the last equal window
+PERSONS_ASC = Stream("/api/v2/persons", CURSOR, {"sort_by": "update_time", "sort_direction": "asc"})
 
 
 class RoomyLimiter(BurstLimiter):
@@ -27,9 +30,9 @@ def test_idle_workers_split_the_longest_window_and_no_record_is_read_twice():
             sim.update("persons", person["id"], {"name": f"renamed {index}"})
             if index % 10 == 0:
                 sim.advance(1)
-        client = PipedriveClient(sim.base_url, sim.token, limiter=RoomyLimiter())
-        params = {"sort_by": "update_time", "sort_direction": "asc"}
-        backfill = WindowedBackfill(client, "/api/v2/persons", params, "update_time", windows=4)
+        limiter = RoomyLimiter()
+        client = PipedriveClient(sim.base_url, sim.token, limiter=limiter)
+        backfill = WindowedBackfill(client, limiter, PERSONS_ASC, "update_time", windows=4)
         read = Counter(row["id"] for page in backfill for row in page)
         client.close()
         assert len(backfill.windows) > 1  # under a rate limit it starts as one chain: it was split
@@ -49,9 +52,9 @@ class NoRoomLimiter(BurstLimiter):
 
 def test_under_a_rate_limit_without_room_the_backfill_is_one_chain_without_extra_requests():
     with Simulator.start(seed=8, counts={"persons": PERSONS}, plan="premium") as sim:
-        client = PipedriveClient(sim.base_url, sim.token, limiter=NoRoomLimiter())
-        params = {"sort_by": "update_time", "sort_direction": "asc"}
-        backfill = WindowedBackfill(client, "/api/v2/persons", params, "update_time", windows=4)
+        limiter = NoRoomLimiter()
+        client = PipedriveClient(sim.base_url, sim.token, limiter=limiter)
+        backfill = WindowedBackfill(client, limiter, PERSONS_ASC, "update_time", windows=4)
         read = Counter(row["id"] for page in backfill for row in page)
         client.close()
         assert len(backfill.windows) == 1
@@ -62,8 +65,7 @@ def test_under_a_rate_limit_without_room_the_backfill_is_one_chain_without_extra
 def test_without_a_rate_limit_a_short_list_gets_no_more_windows_than_it_has_pages_for():
     with Simulator.start(seed=8, counts={"persons": PERSONS}) as sim:
         client = PipedriveClient(sim.base_url, sim.token)
-        params = {"sort_by": "update_time", "sort_direction": "asc"}
-        backfill = WindowedBackfill(client, "/api/v2/persons", params, "update_time", windows=4)
+        backfill = WindowedBackfill(client, client.limiter, PERSONS_ASC, "update_time", windows=4)
         read = Counter(row["id"] for page in backfill for row in page)
         client.close()
         pages = -(-PERSONS // 500)
