@@ -1,11 +1,12 @@
 # Everything a newcomer needs: `make demo` and `make test`. Each target sets up .venv itself.
+# While editing: `make check` (lint and the fast tests, well under a minute); CI runs `make test`.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 PYTEST_WORKERS ?= auto
 
-.PHONY: demo test test-full bench lint setup clean
+.PHONY: demo test test-full check bench lint setup clean
 
 setup: $(INSTALLED)
 
@@ -35,6 +36,11 @@ bench: $(INSTALLED)
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# The fast loop for every edit: lint, then every test not marked slow (see tests/conftest.py).
+# One process: on a busy machine two xdist workers cost more (each collects everything) than they save.
+check: lint
+	$(PY) -m pytest -q -p no:xdist -m "not slow"
 
 clean:
 	rm -rf $(VENV) .pytest_cache *.duckdb

@@ -11,8 +11,11 @@ import sys
 import threading
 
 import duckdb
+import pytest
 
 from simulator.control import Simulator
+
+pytestmark = pytest.mark.slow
 
 LINE_TIMEOUT_S = 60
 

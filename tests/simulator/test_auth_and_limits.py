@@ -1,6 +1,9 @@
+import pytest
 import requests
 
 from tests.simulator.api import Api
+
+pytestmark = pytest.mark.slow
 
 ERROR_KEYS = {"success", "error", "error_info", "data", "additional_data"}
 

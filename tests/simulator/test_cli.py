@@ -2,10 +2,13 @@ import signal
 import subprocess
 import sys
 
+import pytest
 import requests
 from click.testing import CliRunner
 
 from pipelines.cli import main
+
+pytestmark = pytest.mark.slow
 
 
 def test_cli_starts_serves_and_stops_on_sigterm():

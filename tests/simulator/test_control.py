@@ -6,6 +6,8 @@ import requests
 from simulator.control import Simulator
 from tests.simulator.api import Api
 
+pytestmark = pytest.mark.slow
+
 ENTITIES = (
     "deals",
     "persons",

@@ -6,6 +6,8 @@ from simulator.control import Simulator
 from simulator.fields import ADDRESS_PARTS, CUSTOM_FIELD_TYPES, LONG_NAME
 from tests.simulator.api import Api
 
+pytestmark = pytest.mark.slow
+
 RECORD_PATHS = {
     "deal_fields": "/api/v2/deals",
     "person_fields": "/api/v2/persons",

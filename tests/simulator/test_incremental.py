@@ -5,6 +5,8 @@ import pytest
 from simulator.clock import iso
 from tests.simulator.api import Api
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def sim(simulator):

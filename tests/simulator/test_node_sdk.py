@@ -15,6 +15,8 @@ import pytest
 
 from simulator.control import Simulator
 
+pytestmark = pytest.mark.slow
+
 SDK_DIR = Path(__file__).parent / "node_sdk"
 COUNTS = {
     "users": 4,

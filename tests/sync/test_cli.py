@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import duckdb
+import pytest
 from click.testing import CliRunner
 
 from pipelines.commands import demo, run, status
 from simulator.control import Simulator
+
+pytestmark = pytest.mark.slow
 
 
 def test_run_then_status(tmp_path):

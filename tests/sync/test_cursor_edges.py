@@ -8,6 +8,8 @@ import pytest
 from simulator.control import Simulator
 from tests.sync.helpers import assert_matches_truth, raw_rows, sync
 
+pytestmark = pytest.mark.slow
+
 COUNTS = {"deals": 1100, "notes": 1100, "deal_products": 100, "activities": 50, "persons": 100}
 
 

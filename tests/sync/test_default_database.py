@@ -14,6 +14,7 @@ from pipelines.sync import run_sync
 from simulator.control import Simulator
 
 
+@pytest.mark.slow
 def test_run_builds_views_queryable_as_schema_dot_view(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with Simulator.start(seed=5, counts={"deals": 120}) as sim:
@@ -49,6 +50,7 @@ def test_a_postgres_run_takes_the_same_lock_as_a_duckdb_run(tmp_path):
         )
 
 
+@pytest.mark.slow
 def test_the_load_uses_one_limited_connection_and_leaves_no_staging_copy(tmp_path, monkeypatch):
     opened = []
     real_connect = duckdb.connect

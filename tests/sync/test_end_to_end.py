@@ -9,6 +9,8 @@ from simulator.control import Simulator
 from tests.sync.helpers import assert_matches_truth, sync
 from transforms import run_transforms
 
+pytestmark = pytest.mark.slow
+
 COUNTS = {"deals": 1200, "persons": 600, "activities": 700, "deal_products": 900, "leads": 120}
 
 

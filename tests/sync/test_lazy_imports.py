@@ -10,6 +10,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.slow
+
 HEAVY = ("dlt", "pyarrow", "pandas", "duckdb", "plotly", "numpy")
 
 

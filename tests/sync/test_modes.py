@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from simulator.control import Simulator
 from simulator.v1.endpoints import lead_to_v1
 from tests.sync.helpers import V1_LIST_ENTITIES, assert_matches_truth, mismatches, raw_rows, sync
+
+pytestmark = pytest.mark.slow
 
 COUNTS = {"deals": 700, "persons": 200, "activities": 300, "deal_products": 200, "notes": 100}
 

@@ -92,6 +92,7 @@ def test_requests_in_flight_stay_within_the_daily_tokens_left():
     assert third_sent.wait(5)
 
 
+@pytest.mark.slow
 def test_a_budget_running_out_under_many_parallel_windows_is_learnt_by_one_request(tmp_path):
     # 16 backfill windows read at once; without the in-flight check each would meet the 429
     with Simulator.start(

@@ -16,6 +16,8 @@ from simulator.control import Simulator
 from sources.pipedrive.errors import AuthenticationError
 from tests.sync.helpers import assert_matches_truth, mismatches, raw_rows, sync
 
+pytestmark = pytest.mark.slow
+
 TOKEN = "tok-7f3c9a51d2e84b06-secret"
 COUNTS = {"deals": 900, "persons": 200, "activities": 200, "deal_products": 300, "notes": 100}
 

@@ -3,12 +3,16 @@ window's rest), sets its windows once without one, and hands every record over e
 
 from collections import Counter
 
+import pytest
+
 from simulator.control import Simulator
 from sources.pipedrive.client import PipedriveClient
 from sources.pipedrive.entities import Stream
 from sources.pipedrive.pagination import CURSOR
 from sources.pipedrive.rate_limit import BurstLimiter
 from sources.pipedrive.windows import WindowedBackfill
+
+pytestmark = pytest.mark.slow
 
 PERSONS = 2500
 RECENT = 2000  # updated lately, a few per simulated second: all in the last equal window

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import duckdb
+import pytest
 
 from transforms.benchmark import SEED_DEALS, build_account
 from transforms.runner import run_transforms
+
+pytestmark = pytest.mark.slow
 
 
 def test_benchmark_account_repeats_seed_deals_with_new_ids(tmp_path):

@@ -14,6 +14,8 @@ from tests.transforms.test_field_changes import TINY_ACCOUNT
 from transforms import run_transforms
 from transforms.cli import transform_command
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def synced(tmp_path):

@@ -10,6 +10,8 @@ from simulator.fields import FIELD_ENTITIES
 from tests.transforms.raw_layout import write_raw_table
 from transforms import run_transforms
 
+pytestmark = pytest.mark.slow
+
 TINY_ACCOUNT = {"users": 3, "pipelines": 1, "organizations": 5, "persons": 5, "products": 2, "deals": 40,
                 "deal_products": 0, "activities": 0, "leads": 0, "notes": 0}  # fmt: skip
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import duckdb
+import pytest
 from pandas.testing import assert_frame_equal
 
 from tests.transforms.conftest import load_raw
 from transforms import run_transforms
+
+pytestmark = pytest.mark.slow
 
 ENTITY_VIEWS = (
     "deals_all", "persons_all", "organizations_all", "activities_all", "products_all", "pipelines", "stages",
