@@ -19,6 +19,17 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 from pipelines.crash_points import crash_point, pipeline_progress
 from pipelines.database_file import DEFAULT_DUCKDB_PATH, catalog_clash_warning
 from pipelines.lock import DatabaseBusyError, busy_message, is_lock_conflict, sync_lock, wait_until_writable
+from pipelines.run_log import (
+    COMPLETE,
+    FAILED,
+    STOPPED,
+    RunRecord,
+    forget_pending,
+    keep_pending,
+    pending_runs,
+    runs_resource,
+    utc_now,
+)
 from pipelines.settings import resolve_connection, resolve_duckdb_memory_limit, resolve_v1_list_entities
 from pipelines.upstream_fixes import apply_upstream_fixes
 from sources.pipedrive.client import PipedriveClient, RetryPolicy
@@ -56,6 +67,8 @@ class SyncResult:
     requests_per_endpoint: dict[str, int] = field(default_factory=dict)
     marked_deleted: dict[str, int] = field(default_factory=dict)
     transform_s: float | None = None  # seconds the transforms took; None when they did not run
+    tokens_left_today: int | None = None  # the account's, as the last answer said (None: not said)
+    run_id: str = ""  # the run's row in pipedrive_raw.sync_runs
 
 
 def default_pipelines_dir(duckdb_path: str | Path) -> Path:
@@ -116,6 +129,8 @@ def run_sync(
     (BI tools) to close the DuckDB file, then fails clearly. With `transform`, a complete DuckDB sync
     rebuilds the readable views and marts before it lets go of the lock."""
     started = time.monotonic()
+    resources = [name.strip() for name in resources] if resources else None
+    record = RunRecord(utc_now(), full_refresh=full_refresh, resources=resources)
     connection = resolve_connection(base_url, api_token, company_domain, oauth_access_token)
     limiter = BurstLimiter()
     client = PipedriveClient(
@@ -131,23 +146,68 @@ def run_sync(
     try:
         target = Target(duckdb_path, pipelines_dir, destination, resolve_duckdb_memory_limit())
         with sync_lock(duckdb_path):  # for Postgres too: it guards dlt's local state next to that path
-            if destination != "duckdb":
-                return _sync(client, context, target, resources, full_refresh, reconcile, started)
-            clash = catalog_clash_warning(duckdb_path)
-            if clash:
-                context.progress(clash)
-            wait_until_writable(duckdb_path, wait_for_readers_s)
             try:
-                result = _sync(client, context, target, resources, full_refresh, reconcile, started)
+                return _sync_and_transform(
+                    client,
+                    context,
+                    target,
+                    resources,
+                    full_refresh,
+                    reconcile,
+                    started,
+                    record,
+                    transform,
+                    wait_for_readers_s,
+                )
             except Exception as failure:
-                if _cause(failure, is_lock_conflict) is None:
-                    raise
-                raise DatabaseBusyError(busy_message(duckdb_path, 0)) from None
-            if transform and result.complete:
-                result.transform_s = _transform(duckdb_path, context)
-            return result
+                # the run's row could not be loaded with its data: the next run loads it
+                record.finish(
+                    FAILED,
+                    _one_line(failure),
+                    client.usage,
+                    client.limiter.daily_tokens_left,
+                    context.report.rows,
+                )
+                keep_pending(duckdb_path, record)
+                raise
     finally:
         client.close()
+
+
+def _sync_and_transform(
+    client,
+    context,
+    target,
+    resources,
+    full_refresh,
+    reconcile,
+    started,
+    record,
+    transform,
+    wait_for_readers_s,
+) -> SyncResult:
+    duckdb_path = target.duckdb_path
+    if target.destination != "duckdb":
+        return _sync(client, context, target, resources, full_refresh, reconcile, started, record)
+    clash = catalog_clash_warning(duckdb_path)
+    if clash:
+        context.progress(clash)
+    wait_until_writable(duckdb_path, wait_for_readers_s)
+    try:
+        result = _sync(client, context, target, resources, full_refresh, reconcile, started, record)
+    except Exception as failure:
+        if _cause(failure, is_lock_conflict) is None:
+            raise
+        raise DatabaseBusyError(busy_message(duckdb_path, 0)) from None
+    if transform and result.complete:
+        result.transform_s = _transform(duckdb_path, context)
+    return result
+
+
+def _one_line(error: BaseException) -> str:
+    """What went wrong, as the CLI's `Error:` line says it (first line, bounded)."""
+    text = str(error).strip().splitlines()
+    return (text[0] if text else type(error).__name__)[:500]
 
 
 def _transform(duckdb_path: str | Path, context: SyncContext) -> float:
@@ -157,7 +217,7 @@ def _transform(duckdb_path: str | Path, context: SyncContext) -> float:
     return run_transforms(duckdb_path).duration_s
 
 
-def _sync(client, context, target: Target, resources, full_refresh, reconcile, started):
+def _sync(client, context, target: Target, resources, full_refresh, reconcile, started, record: RunRecord):
     duckdb_path, pipelines_dir, destination = target.duckdb_path, target.pipelines_dir, target.destination
     pipelines_dir = Path(pipelines_dir or default_pipelines_dir(duckdb_path))
     if destination == "duckdb":
@@ -165,11 +225,21 @@ def _sync(client, context, target: Target, resources, full_refresh, reconcile, s
     pipeline = open_pipeline(duckdb_path, pipelines_dir, destination)
     pipeline.sync_destination()  # what `pipeline.run` does first: restore lost local state
     _finish_interrupted_load(pipeline, context, target)
+    earlier_runs = pending_runs(duckdb_path)
     try:
         _check_connection(client, context)
     except BudgetExhaustedError as stop:
         context.report.stopped = stop
-        return _result(context, client, started, {})
+        _finish_record(record, context, client)
+        with _dlt_step_errors():
+            pipeline.extract(
+                runs_resource([*earlier_runs, record]), loader_file_format=LOADER_FILE_FORMAT[destination]
+            )
+            pipeline.normalize()
+        with _load_destination(pipeline, target) as load_destination, _dlt_step_errors():
+            pipeline.load(destination=load_destination)
+        forget_pending(duckdb_path, earlier_runs)
+        return _result(context, client, started, {}, record)
     source = pipedrive_source(api_token=None, context=context)
     if resources:
         source = source.with_resources(*_resource_names(resources))
@@ -178,6 +248,13 @@ def _sync(client, context, target: Target, resources, full_refresh, reconcile, s
             source,
             loader_file_format=LOADER_FILE_FORMAT[destination],
             refresh="drop_sources" if full_refresh else None,
+        )
+        pipeline.normalize()
+        # the run's row travels in the same load step as its data (its end: when the reading ended);
+        # its own package is normalized apart, so each package matches the schema it was extracted with
+        _finish_record(record, context, client)
+        pipeline.extract(
+            runs_resource([*earlier_runs, record]), loader_file_format=LOADER_FILE_FORMAT[destination]
         )
         pipeline.normalize()
     with _load_destination(pipeline, target) as load_destination:
@@ -190,7 +267,19 @@ def _sync(client, context, target: Target, resources, full_refresh, reconcile, s
         to_reconcile = set(source.selected_resources) if reconcile and complete else set()
         marked_deleted = apply_upstream_fixes(pipeline, context, to_reconcile)
         crash_point("fixes")
-    return _result(context, client, started, marked_deleted)
+    forget_pending(duckdb_path, earlier_runs)
+    return _result(context, client, started, marked_deleted, record)
+
+
+def _finish_record(record: RunRecord, context: SyncContext, client: PipedriveClient) -> None:
+    stopped = context.report.stopped
+    record.finish(
+        STOPPED if stopped else COMPLETE,
+        str(stopped) if stopped else "",
+        client.usage,
+        client.limiter.daily_tokens_left,
+        context.report.rows,
+    )
 
 
 def _finish_interrupted_load(pipeline: dlt.Pipeline, context: SyncContext, target: Target) -> None:
@@ -246,7 +335,7 @@ def _check_connection(client: PipedriveClient, context: SyncContext) -> None:
 
 
 def _result(
-    context: SyncContext, client: PipedriveClient, started: float, marked_deleted: dict
+    context: SyncContext, client: PipedriveClient, started: float, marked_deleted: dict, record: RunRecord
 ) -> SyncResult:
     usage = client.usage
     stopped = context.report.stopped
@@ -259,6 +348,8 @@ def _result(
         message=str(stopped) if stopped else "",
         requests_per_endpoint=dict(usage.requests),
         marked_deleted=marked_deleted,
+        tokens_left_today=client.limiter.daily_tokens_left,
+        run_id=record.run_id,
     )
 
 

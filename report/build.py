@@ -22,7 +22,7 @@ def build_report(duckdb_path: str | Path, output_path: str | Path, now: datetime
     """Write the dashboard for a transformed DuckDB file to output_path and return that path."""
     now = now or datetime.now(timezone.utc)
     with duckdb.connect(str(duckdb_path), read_only=True) as con:
-        data = read_report_data(con)
+        data = read_report_data(con, duckdb_path)
     output = Path(output_path)
     output.write_text(render(data, now, source_name=Path(duckdb_path).name), encoding="utf-8")
     return output
@@ -44,6 +44,7 @@ def render(data: ReportData, now: datetime, source_name: str) -> str:
         f'<section id="{key}"><h2>{title}</h2>{chart_html(figure, f"chart-{key}")}{table}</section>'
         for key, title, figure, table in panels
     )
+    sections += f'\n<section id="runs"><h2>Sync runs</h2>{runs_section(data)}</section>'
     template = Template(resources.files("report").joinpath("templates", "report.html").read_text("utf-8"))
     return template.substitute(
         generated_at=f"{now:%Y-%m-%d %H:%M} UTC",
@@ -57,13 +58,15 @@ def chart_html(figure, div_id: str) -> str:
     return figure.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=CHART_CONFIG)
 
 
-def table(table_id: str, header: list[str], rows: list[list[object]]) -> str:
+def table(table_id: str, header: list[str], rows: list[list[object]], folded: bool = True) -> str:
     head = "".join(f"<th>{html.escape(name)}</th>" for name in header)
     body = "".join(
         "<tr>" + "".join(f"<td>{html.escape(format_cell(cell))}</td>" for cell in row) + "</tr>"
         for row in rows
     )
     table_html = f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    if not folded:
+        return table_html
     return f"<details><summary>The numbers ({len(rows)} rows)</summary>{table_html}</details>"
 
 
@@ -95,3 +98,29 @@ def owners_table(data: ReportData) -> str:
 def freshness_table(data: ReportData) -> str:
     rows = [[e.entity, e.rows, e.last_extracted_at] for e in data.freshness]
     return table("table-freshness", ["entity", "rows", "last extracted (UTC)"], rows)
+
+
+def runs_section(data: ReportData) -> str:
+    """Today's spend in one sentence, then the last runs (shown, not folded: the point of the panel)."""
+    spend = data.spend
+    left = f"; the account had {spend.tokens_left:,} tokens left" if spend.tokens_left is not None else ""
+    summary = (
+        f'<p id="spend-today">Today ({spend.day}, UTC): {spend.runs} run{"" if spend.runs == 1 else "s"} '
+        f"spent {spend.tokens:,} API tokens"
+        f"{html.escape(left)}.</p>"
+    )
+    header = ["started (UTC)", "outcome", "seconds", "rows", "requests", "tokens", "tokens left", "message"]
+    rows = [
+        [
+            run.started_at,
+            run.outcome if run.loaded else f"{run.outcome} (not loaded yet)",
+            round((run.ended_at - run.started_at).total_seconds(), 1) if run.ended_at else None,
+            run.rows,
+            run.requests,
+            run.tokens,
+            run.tokens_left_today,
+            run.message or None,
+        ]
+        for run in data.runs
+    ]
+    return summary + table("table-runs", header, rows, folded=False)

@@ -7,6 +7,8 @@ from datetime import datetime
 
 import duckdb
 
+from pipelines.run_log import RunSummary, TodaysSpend, recent_runs, todays_spend
+
 RAW_SCHEMA = "pipedrive_raw"
 
 
@@ -48,9 +50,15 @@ class ReportData:
     revenue: list[MonthRevenue]
     activities: list[OwnerActivities]
     freshness: list[EntityFreshness]
+    runs: list[RunSummary]  # the last sync runs, newest first
+    spend: TodaysSpend  # tokens the runs of this database spent today (UTC)
 
 
-def read_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
+LAST_RUNS = 10
+
+
+def read_report_data(con: duckdb.DuckDBPyConnection, duckdb_path=None) -> ReportData:
+    """`duckdb_path` (optional) adds the runs that failed before their row could be loaded."""
     # catalog-qualified: in a file named pipedrive.duckdb, a bare `pipedrive.x` is ambiguous
     catalog = con.execute("select current_database()").fetchone()[0].replace('"', '""')
     marts = f'"{catalog}".pipedrive'
@@ -63,6 +71,8 @@ def read_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
         revenue=[MonthRevenue(*row) for row in rows(REVENUE_SQL)],
         activities=[OwnerActivities(*row) for row in rows(ACTIVITIES_SQL)],
         freshness=read_freshness(con, catalog),
+        runs=recent_runs(con, duckdb_path, RAW_SCHEMA, limit=LAST_RUNS),
+        spend=todays_spend(con, duckdb_path, RAW_SCHEMA),
     )
 
 

@@ -27,10 +27,11 @@ TARGET_SCHEMA = "pipedrive"
 STAGING_MODELS = (
     "_macros", "deals", "persons", "organizations", "activities", "products", "pipelines", "stages",
     "users", "leads", "notes", "activity_types", "currencies", "lead_labels", "deal_products",
-    "deal_snapshots", "field_definitions", "field_options",
+    "deal_snapshots", "field_definitions", "field_options", "sync_runs",
 )  # fmt: skip
 ENTITY_MODELS = (
     "users", "pipelines", "stages", "notes", "deal_products", "activity_types", "currencies", "lead_labels",
+    "sync_runs",
 )  # fmt: skip
 MART_MODELS = (
     "field_dictionary", "deals_enriched", "pipeline_funnel", "activities_enriched", "revenue_by_month",

@@ -98,6 +98,13 @@ class BurstLimiter:
             self._answered.notify_all()
 
     @property
+    def daily_tokens_left(self) -> int | None:
+        """Today's tokens left for the whole account, from the last answer that said (None: no
+        answer carried `x-daily-ratelimit-token-remaining`)."""
+        with self._lock:
+            return self._daily_left
+
+    @property
     def limited(self) -> bool:
         """The server reported a burst limit."""
         with self._lock:

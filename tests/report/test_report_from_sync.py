@@ -56,3 +56,18 @@ def test_report_of_a_synced_account_shows_the_marts(synced_database, browser, tm
     )
     freshness = {row[0]: row[1] for row in table_rows(browser, "table-freshness")}
     assert freshness["deals"] == str(raw_deals)
+
+
+def test_report_shows_the_last_runs_and_todays_spend(synced_database, browser, tmp_path):
+    page = build_report(synced_database, tmp_path / "report.html")
+    browser.get(page.as_uri())
+    with duckdb.connect(str(synced_database), read_only=True) as con:
+        runs = con.execute(
+            "select outcome, rows, requests, tokens from pipedrive_raw.sync_runs order by started_at desc"
+        ).fetchall()
+    shown = [(row[1], row[3], row[4], row[5]) for row in table_rows(browser, "table-runs")]
+    assert shown == [
+        (outcome, str(rows), str(requests), str(tokens)) for outcome, rows, requests, tokens in runs
+    ]
+    spend = browser.find_element("id", "spend-today").text
+    assert f"1 run spent {runs[0][3]:,} API tokens" in spend
