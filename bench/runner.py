@@ -8,6 +8,7 @@ import os
 import resource
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 
 from bench.measured import run_job
@@ -25,6 +26,11 @@ class Measurement:
     tokens: int
     rows_per_table: dict = field(default_factory=dict)
     requests_per_endpoint: dict = field(default_factory=dict)
+    process_s: float = 0.0  # the whole process: interpreter start-up and imports included
+
+    @property
+    def rows_per_process_s(self) -> float:
+        return self.rows / self.process_s if self.process_s else 0.0
 
     @property
     def rows_per_s(self) -> float:
@@ -40,10 +46,12 @@ def run_measured(
            "entities": entities, **extra}  # fmt: skip
     before = sim.stats()
     if in_process:
+        started = time.perf_counter()
         result = run_job(job)
+        process_s = time.perf_counter() - started
         peak_rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     else:
-        result, peak_rss_kb = _run_in_subprocess(job)
+        result, peak_rss_kb, process_s = _run_in_subprocess(job)
     after = sim.stats()
     per_table = result["rows_per_table"]
     rows = per_table["records"] if kind == "floor" else sum(per_table.get(name, 0) for name in entities)
@@ -57,11 +65,14 @@ def run_measured(
         tokens=after["tokens"] - before["tokens"],
         rows_per_table=per_table,
         requests_per_endpoint=_endpoint_delta(before, after),
+        process_s=process_s,
     )
 
 
-def _run_in_subprocess(job: dict) -> tuple[dict, int]:
-    """The job's result and the subprocess's peak RSS in KiB (Linux `ru_maxrss`)."""
+def _run_in_subprocess(job: dict) -> tuple[dict, int, float]:
+    """The job's result, the subprocess's peak RSS in KiB (Linux `ru_maxrss`) and its whole life in
+    seconds (what a scheduler sees: start-up and imports included)."""
+    started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "bench.measured", json.dumps(job)],
         stdout=subprocess.PIPE,
@@ -71,10 +82,11 @@ def _run_in_subprocess(job: dict) -> tuple[dict, int]:
     output = process.stdout.read()
     process.stdout.close()
     _, status, usage = os.wait4(process.pid, 0)
+    process_s = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise RuntimeError(f"measured {job['kind']} run failed (exit code {process.returncode})")
-    return json.loads(output.strip().splitlines()[-1]), usage.ru_maxrss
+    return json.loads(output.strip().splitlines()[-1]), usage.ru_maxrss, process_s
 
 
 def _endpoint_delta(before: dict, after: dict) -> dict[str, int]:

@@ -86,3 +86,36 @@ def _config_value(name: str, secret: bool = False):
 def _config(name: str, secret: bool = False) -> str | None:
     value = _config_value(name, secret)
     return str(value) if value else None
+
+
+DEFAULT_MAX_BUDGET_SHARE = 0.5
+DEFAULT_SLOW_REFRESH_MINUTES = 60
+
+
+def resolve_max_budget_share(explicit: float | None = None) -> float:
+    """The share of today's remaining API tokens one run may spend (`sources.pipedrive.max_budget_share`,
+    default 0.5): the rest stays for the account's other integrations and the next runs."""
+    value = explicit if explicit is not None else _config_value("max_budget_share")
+    return _number_setting(
+        "max_budget_share", value, DEFAULT_MAX_BUDGET_SHARE, upper=1.0, exclusive_zero=True
+    )
+
+
+def resolve_slow_refresh_minutes(explicit: float | None = None) -> float:
+    """How often reference lists (fields, pipelines, stages, users, ...) are re-read at the latest
+    (`sources.pipedrive.slow_refresh_minutes`, default 60); see sources/pipedrive/freshness.py."""
+    value = explicit if explicit is not None else _config_value("slow_refresh_minutes")
+    return _number_setting("slow_refresh_minutes", value, DEFAULT_SLOW_REFRESH_MINUTES)
+
+
+def _number_setting(name, value, default, upper=None, exclusive_zero=False) -> float:
+    if value is None or value == "":
+        return default
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = None
+    if number is None or number < 0 or (exclusive_zero and number == 0) or (upper and number > upper):
+        bounds = f"above 0 and at most {upper:g}" if upper else "0 or more"
+        raise ConfigurationError(f"{name} {value!r} is not a number {bounds}.")
+    return number

@@ -30,13 +30,18 @@ from pipelines.run_log import (
     runs_resource,
     utc_now,
 )
-from pipelines.settings import resolve_connection, resolve_duckdb_memory_limit, resolve_v1_list_entities
+from pipelines.settings import (
+    resolve_connection,
+    resolve_duckdb_memory_limit,
+    resolve_max_budget_share,
+    resolve_v1_list_entities,
+)
 from pipelines.upstream_fixes import apply_upstream_fixes
 from sources.pipedrive.client import PipedriveClient, RetryPolicy
 from sources.pipedrive.context import SyncContext
 from sources.pipedrive.entities import ENTITY_BY_NAME
 from sources.pipedrive.errors import BudgetExhaustedError, PipedriveError
-from sources.pipedrive.rate_limit import BurstLimiter
+from sources.pipedrive.rate_limit import BudgetShare, BurstLimiter
 from sources.pipedrive.source import pipedrive_source
 
 DATASET = "pipedrive_raw"
@@ -122,6 +127,7 @@ def run_sync(
     destination: str = "duckdb",
     wait_for_readers_s: float = 30.0,
     transform: bool = False,
+    max_budget_share: float | None = None,
 ) -> SyncResult:
     """Sync Pipedrive into DuckDB. Raises `PipedriveError` subclasses with a clear message on bad
     settings or a rejected token; a spent daily budget returns `complete=False` with the message.
@@ -132,7 +138,7 @@ def run_sync(
     resources = [name.strip() for name in resources] if resources else None
     record = RunRecord(utc_now(), full_refresh=full_refresh, resources=resources)
     connection = resolve_connection(base_url, api_token, company_domain, oauth_access_token)
-    limiter = BurstLimiter()
+    limiter = BurstLimiter(shares=_run_shares(resolve_max_budget_share(max_budget_share)))
     client = PipedriveClient(
         connection.base_url, connection.api_token, connection.oauth_access_token, retry=retry, limiter=limiter
     )
@@ -208,6 +214,11 @@ def _one_line(error: BaseException) -> str:
     """What went wrong, as the CLI's `Error:` line says it (first line, bounded)."""
     text = str(error).strip().splitlines()
     return (text[0] if text else type(error).__name__)[:500]
+
+
+def _run_shares(max_budget_share: float) -> list[BudgetShare]:
+    """The run's share of today's tokens; 1.0 leaves the whole budget to Pipedrive's own limit."""
+    return [] if max_budget_share >= 1 else [BudgetShare("run", max_budget_share)]
 
 
 def _transform(duckdb_path: str | Path, context: SyncContext) -> float:

@@ -25,6 +25,11 @@ class BudgetExhaustedError(PipedriveError):
         self.resets_at = resets_at
 
 
+class BudgetShareSpentError(BudgetExhaustedError):
+    """This run spent its share of today's tokens (`max_budget_share`): stop as on a spent budget,
+    leave the rest of the day's budget to the account's other integrations and the next runs."""
+
+
 class ApiError(PipedriveError):
     """A response that retries did not fix (4xx other than 401/429, or persistent 5xx/garbage)."""
 

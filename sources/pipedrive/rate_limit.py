@@ -7,6 +7,11 @@ we send it). Requests are therefore spread evenly over the window instead of bei
 and then held until a whole window has passed, and we do not run into 429s ourselves. If someone
 else spends the same token's window we still get 429s: every thread then waits out the penalty.
 
+Share of the day: a run may spend only a share of the tokens that were left today when it began
+(`BudgetShare`, e.g. `max_budget_share` 0.5; the deal-history backfill may hold its own share).
+Past it, requests are refused before they are sent (`BudgetShareSpentError`), and the run stops
+cleanly as on a spent budget.
+
 Daily budget: every answer says how many tokens are left today. A request is only sent while the
 tokens left cover it plus every request still in flight; otherwise it waits for those answers. So
 once the budget runs out, at most one request learns it (the 429 that stops the run cleanly),
@@ -18,7 +23,10 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from sources.pipedrive.errors import BudgetShareSpentError
 
 BURST_WINDOW_S = 2.0
 # Chains of pages wanted in flight: enough to keep the burst limit busy while each waits its round
@@ -28,6 +36,20 @@ CHAINS_PER_ROUND_TRIP = 1.0
 FIRST_WINDOW_REQUESTS = 20
 
 
+@dataclass
+class BudgetShare:
+    """At most `share` of the tokens left today when the run began, for the requests it `claims`
+    (by path; the first share claiming a path counts it). Without a daily-budget header the
+    allowance stays unknown and nothing is refused."""
+
+    name: str
+    share: float
+    claims: Callable[[str | None], bool] = lambda path: True
+    setting: str = "max_budget_share"  # named in the stop message
+    allowance: int | None = None
+    spent: int = 0
+
+
 class BurstLimiter:
     def __init__(
         self,
@@ -35,6 +57,7 @@ class BurstLimiter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         margin_s: float = 0.1,
+        shares: Sequence[BudgetShare] = (),
     ) -> None:
         self._reserve = reserve
         self._clock = clock
@@ -51,10 +74,23 @@ class BurstLimiter:
         self._requests_wanted = 0  # waiting for their turn or in flight
         self._round_trip_s: float | None = None  # moving average, send to answer
         self._sent_at: dict[int, float] = {}  # thread -> its request's send time
+        self._shares = list(shares)
+        self._tokens_sent = 0  # by this run, so far
 
-    def wait_for_turn(self, cost: int = 0) -> None:
-        """Block until one more request (costing `cost` daily tokens) stays within both limits."""
+    def wait_for_turn(self, cost: int = 0, path: str | None = None) -> None:
+        """Block until one more request (costing `cost` daily tokens) stays within both limits.
+        Raises `BudgetShareSpentError`, sending nothing, when it would pass its share of the day."""
         with self._lock:
+            share = self._share_of(path)
+            if share is not None and share.allowance is not None and share.spent + cost > share.allowance:
+                raise BudgetShareSpentError(
+                    f"Stopped cleanly: this run spent its share of today's API tokens ({share.setting} "
+                    f"{share.share:g}: {share.allowance:,} tokens). Everything read so far is loaded and the "
+                    "cursors stay behind unloaded data; the next run goes on from there."
+                )
+            if share is not None:
+                share.spent += cost
+            self._tokens_sent += cost
             self._requests_wanted += 1
             while True:
                 if not self._budget_allows(cost):
@@ -95,6 +131,7 @@ class BurstLimiter:
                 daily_left = _number(headers.get("x-daily-ratelimit-token-remaining"))
                 if daily_left is not None:
                     self._daily_left = int(daily_left)
+                    self._set_allowances(int(daily_left))
             self._answered.notify_all()
 
     @property
@@ -124,6 +161,16 @@ class BurstLimiter:
         """After a 429: every thread pauses until the penalty is over."""
         with self._lock:
             self._blocked_until = max(self._blocked_until, self._clock() + seconds)
+
+    def _share_of(self, path: str | None) -> BudgetShare | None:
+        return next((share for share in self._shares if share.claims(path)), None)
+
+    def _set_allowances(self, daily_left: int) -> None:
+        """At the first answer that says what is left today: what was left when the run began
+        (the answer already counts the tokens this run sent) times each share."""
+        for share in self._shares:
+            if share.allowance is None:
+                share.allowance = int(share.share * (daily_left + self._tokens_sent))
 
     def _budget_allows(self, cost: int) -> bool:
         """Tokens left cover this request and those in flight; with nothing in flight, go (an

@@ -121,6 +121,9 @@ def test_transforms_in_postgres_equal_the_duckdb_transforms(sim, postgres, tmp_p
         for view in in_duckdb.views:
             expected = con.sql(f'select * from pipedrive."{view}"').to_arrow_table().to_pylist()
             published = postgres_rows(postgres, view, schema="pipedrive")
+            if view == "sync_runs":  # two different runs: the same columns, each its own numbers
+                assert [sorted(row) for row in published] == [sorted(row) for row in expected]
+                continue
             assert canonical(published) == canonical(expected), view
 
 

@@ -103,7 +103,9 @@ def test_a_budget_running_out_under_many_parallel_windows_is_learnt_by_one_reque
         burst_limit=500,
         latency_ms=50,
     ) as sim:
-        result = sync(sim, tmp_path, resources=["deals", "persons"])
+        result = sync(
+            sim, tmp_path, resources=["deals", "persons"], max_budget_share=1.0
+        )  # Pipedrive's limit
         assert not result.complete and "budget" in result.message
         budget_429s = sum(item["statuses"].get(429, 0) for item in sim.stats["endpoints"].values())
         assert budget_429s == 1

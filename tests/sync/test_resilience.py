@@ -45,7 +45,7 @@ def test_spent_budget_stops_cleanly_and_resumes_after_midnight(tmp_path):
     with Simulator.start(
         seed=5, counts=counts, token=TOKEN, plan="lite", daily_budget=120, burst_limit=200
     ) as sim:
-        first = sync(sim, tmp_path, resources=["deals"])
+        first = sync(sim, tmp_path, resources=["deals"], max_budget_share=1.0)  # Pipedrive's own limit
         assert not first.complete
         assert "budget" in first.message and "resets at" in first.message
         budget_429s = sum(item["statuses"].get(429, 0) for item in sim.stats["endpoints"].values())
@@ -54,7 +54,7 @@ def test_spent_budget_stops_cleanly_and_resumes_after_midnight(tmp_path):
         loaded = raw_rows(tmp_path, "deals")
         assert loaded and not mismatches(tmp_path, "deals", [sim.get("deals", row["id"]) for row in loaded])
         sim.advance(sim.clock.seconds_to_midnight() + 60)
-        second = sync(sim, tmp_path, resources=["deals"])
+        second = sync(sim, tmp_path, resources=["deals"], max_budget_share=1.0)
         assert second.complete, second.message
         assert not mismatches(tmp_path, "deals", sim.truth("deals"))
         assert not mismatches(tmp_path, "deal_products", sim.truth("deal_products"))
