@@ -8,9 +8,9 @@ from pathlib import Path
 
 import duckdb
 
+from shared.warehouse import RAW_SCHEMA as RAW
 from transforms import run_transforms
 
-RAW = "pipedrive_raw"
 # table -> id columns that must move with the copy (deal ids move by the deals' offset)
 REPLICATED = {"deals": ("id",), "deal_snapshots": ("id",), "deal_products": ("id", "deal_id")}
 

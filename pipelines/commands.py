@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from pipelines.database_file import DEFAULT_DUCKDB_PATH
 from pipelines.summary import summary_lines
+from shared.warehouse import DEFAULT_DUCKDB_PATH
 from sources.pipedrive.errors import PipedriveError
 
 EXIT_FAILED = 1

@@ -16,10 +16,8 @@ import dlt
 import duckdb
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from pipelines.crash_points import crash_point, pipeline_progress
-from pipelines.database_file import DEFAULT_DUCKDB_PATH, catalog_clash_warning
 from pipelines.lock import DatabaseBusyError, busy_message, is_lock_conflict, sync_lock, wait_until_writable
-from pipelines.run_log import (
+from shared.run_log import (
     COMPLETE,
     FAILED,
     STOPPED,
@@ -37,6 +35,8 @@ from pipelines.settings import (
     resolve_v1_list_entities,
 )
 from pipelines.upstream_fixes import apply_upstream_fixes
+from shared.crash_points import crash_point, pipeline_progress
+from shared.warehouse import DEFAULT_DUCKDB_PATH, RAW_SCHEMA, catalog_clash_warning
 from sources.pipedrive.client import PipedriveClient, RetryPolicy
 from sources.pipedrive.context import SyncContext
 from sources.pipedrive.entities import ENTITY_BY_NAME
@@ -44,7 +44,7 @@ from sources.pipedrive.errors import BudgetExhaustedError, PipedriveError
 from sources.pipedrive.rate_limit import BudgetShare, BurstLimiter
 from sources.pipedrive.source import pipedrive_source
 
-DATASET = "pipedrive_raw"
+DATASET = RAW_SCHEMA
 CONNECTION_CHECK_PATH = "/v1/users/me"
 POSTGRES_PIPELINE_NAME = "pipedrive_postgres"
 # Arrow -> parquet everywhere: Postgres loads it through ADBC (dlt's csv COPY turns empty strings into NULL)

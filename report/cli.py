@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from pipelines.database_file import DEFAULT_DUCKDB_PATH
+from shared.warehouse import DEFAULT_DUCKDB_PATH
 
 
 @click.command("report")

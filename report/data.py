@@ -7,9 +7,8 @@ from datetime import datetime
 
 import duckdb
 
-from pipelines.run_log import RunSummary, TodaysSpend, recent_runs, todays_spend
-
-RAW_SCHEMA = "pipedrive_raw"
+from shared.run_log import RunSummary, TodaysSpend, recent_runs, todays_spend
+from shared.warehouse import RAW_SCHEMA, READABLE_SCHEMA
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,7 @@ def read_report_data(con: duckdb.DuckDBPyConnection, duckdb_path=None) -> Report
     """`duckdb_path` (optional) adds the runs that failed before their row could be loaded."""
     # catalog-qualified: in a file named pipedrive.duckdb, a bare `pipedrive.x` is ambiguous
     catalog = con.execute("select current_database()").fetchone()[0].replace('"', '""')
-    marts = f'"{catalog}".pipedrive'
+    marts = f'"{catalog}".{READABLE_SCHEMA}'
 
     def rows(query: str) -> list[tuple]:
         return con.execute(query.format(marts=marts)).fetchall()

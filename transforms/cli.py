@@ -2,7 +2,7 @@
 
 import click
 
-from pipelines.database_file import DEFAULT_DUCKDB_PATH
+from shared.warehouse import DEFAULT_DUCKDB_PATH
 from transforms import DEFAULT_COLUMN_NAMES_FILE
 
 

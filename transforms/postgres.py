@@ -20,15 +20,8 @@ import psycopg2
 import psycopg2.errors
 from psycopg2 import sql
 
-from transforms.runner import (
-    DEFAULT_COLUMN_NAMES_FILE,
-    RAW_SCHEMA,
-    STAGING_SCHEMA,
-    TARGET_SCHEMA,
-    TransformResult,
-    existing_tables,
-    run_transforms,
-)
+from shared.warehouse import RAW_SCHEMA, READABLE_SCHEMA, STAGING_SCHEMA
+from transforms.runner import DEFAULT_COLUMN_NAMES_FILE, TransformResult, existing_tables, run_transforms
 
 
 class PublishError(RuntimeError):
@@ -139,26 +132,26 @@ def publish_to_postgres(con: duckdb.DuckDBPyConnection, connection, workdir: Pat
     Tables are dropped without CASCADE: a view of yours on top of them makes the publish fail
     (and roll back) instead of silently dropping your view.
     """
-    relations = [(TARGET_SCHEMA, name) for name in sorted(existing_tables(con, TARGET_SCHEMA))]
+    relations = [(READABLE_SCHEMA, name) for name in sorted(existing_tables(con, READABLE_SCHEMA))]
     relations.append((STAGING_SCHEMA, COLUMN_NAMES_TABLE))
     try:
         with connection:  # commit on success, roll back on any error
             with connection.cursor() as cursor:
                 # a reader holding a long transaction on these tables makes the publish fail, not hang
                 cursor.execute("set local lock_timeout = %s", [PUBLISH_LOCK_TIMEOUT])
-                for schema in (TARGET_SCHEMA, STAGING_SCHEMA):
+                for schema in (READABLE_SCHEMA, STAGING_SCHEMA):
                     cursor.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
                 for schema, name in relations:
                     publish_relation(con, cursor, workdir, schema, name)
     except psycopg2.errors.DependentObjectsStillExist as error:
         raise PublishError(
-            f"Could not replace the tables in schema {TARGET_SCHEMA}: {error.pgerror.strip()} "
+            f"Could not replace the tables in schema {READABLE_SCHEMA}: {error.pgerror.strip()} "
             "Objects of yours depend on them; build them from pipedrive_raw or drop them. "
             "The previous tables are unchanged."
         ) from None
     except psycopg2.errors.LockNotAvailable:
         raise PublishError(
-            f"Could not replace the tables in schema {TARGET_SCHEMA}: another session held them for "
+            f"Could not replace the tables in schema {READABLE_SCHEMA}: another session held them for "
             f"{PUBLISH_LOCK_TIMEOUT}. The previous tables are unchanged; the next run tries again."
         ) from None
 

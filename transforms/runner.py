@@ -16,12 +16,9 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.crash_points import crash_point
+from shared.crash_points import crash_point
+from shared.warehouse import RAW_SCHEMA, READABLE_SCHEMA, STAGING_SCHEMA
 from transforms import DEFAULT_COLUMN_NAMES_FILE, custom_fields, naming
-
-RAW_SCHEMA = "pipedrive_raw"
-STAGING_SCHEMA = "pipedrive_staging"
-TARGET_SCHEMA = "pipedrive"
 
 # dependency order; each name is a file <layer>/<name>.sql
 STAGING_MODELS = (
@@ -43,9 +40,9 @@ RAW_REFERENCE = re.compile(rf"\b{RAW_SCHEMA}\.(\w+)\b")
 # In a file named pipedrive.duckdb the catalog is also called `pipedrive`, which makes
 # `pipedrive.deals` ambiguous. Created objects are therefore qualified with the catalog at run
 # time, and view bodies refer to objects of their own schema unqualified.
-NEW_TABLE = re.compile(rf"^create or replace table ({STAGING_SCHEMA}|{TARGET_SCHEMA})\.(\w+)", re.M)
+NEW_TABLE = re.compile(rf"^create or replace table ({STAGING_SCHEMA}|{READABLE_SCHEMA})\.(\w+)", re.M)
 CREATE_TARGET = re.compile(
-    rf"^(create or replace (?:view|table|macro) )({STAGING_SCHEMA}|{TARGET_SCHEMA})\.", re.M
+    rf"^(create or replace (?:view|table|macro) )({STAGING_SCHEMA}|{READABLE_SCHEMA})\.", re.M
 )
 
 
@@ -78,7 +75,7 @@ def _run(con: duckdb.DuckDBPyConnection, column_names_path: str | Path | None) -
     pinned = naming.load_pinned_columns(column_names_path)
     con.execute("begin transaction")
     try:
-        for schema in (RAW_SCHEMA, STAGING_SCHEMA, TARGET_SCHEMA):
+        for schema in (RAW_SCHEMA, STAGING_SCHEMA, READABLE_SCHEMA):
             con.execute(f"create schema if not exists {in_catalog(con, schema)}")
         raw_tables = existing_tables(con, RAW_SCHEMA)
         result.missing_raw_tables = sorted(set(referenced_raw_tables()) - raw_tables)
@@ -92,7 +89,7 @@ def _run(con: duckdb.DuckDBPyConnection, column_names_path: str | Path | None) -
     except BaseException:
         con.execute("rollback")
         raise
-    result.views = sorted(existing_tables(con, TARGET_SCHEMA))
+    result.views = sorted(existing_tables(con, READABLE_SCHEMA))
     result.duration_s = time.perf_counter() - started
     return result
 
@@ -214,7 +211,7 @@ def build_entity_table(
     (fields and names), the staging SQL and the option labels. Anything unexpected (rows
     without `_extracted_at`, a row count that no longer matches): rebuild it whole.
     """
-    table = f"{in_catalog(con, TARGET_SCHEMA)}.{entity}_all"
+    table = f"{in_catalog(con, READABLE_SCHEMA)}.{entity}_all"
     full_select = custom_fields.entity_select_sql(entity, fields, columns)
     fingerprint = build_fingerprint(con, full_select, custom_fields.ENTITY_FIELDS[entity])
     newest = con.execute(f"select max(_extracted_at) from {STAGING_SCHEMA}.{entity}").fetchone()[0]
@@ -227,7 +224,7 @@ def build_entity_table(
         last
         and last[0] == fingerprint
         and last[1] is not None
-        and is_table(con, TARGET_SCHEMA, f"{entity}_all")
+        and is_table(con, READABLE_SCHEMA, f"{entity}_all")
     ):
         changed = {"extracted_after": last[1]}
         con.execute(
@@ -242,7 +239,7 @@ def build_entity_table(
         ).fetchone()
         how = "refreshed" if counts[0] == counts[1] else "rebuilt"
     if how == "rebuilt":
-        drop_view_if_exists(con, TARGET_SCHEMA, f"{entity}_all")  # earlier versions made it a view
+        drop_view_if_exists(con, READABLE_SCHEMA, f"{entity}_all")  # earlier versions made it a view
         con.execute(f"create or replace table {table} as {full_select}")
     con.execute(
         "insert or replace into pipedrive_staging.entity_table_builds values (?, ?, ?)",

@@ -2,7 +2,7 @@
 transforms `run` builds, then run again: the database must equal the simulator's truth every time.
 
 The kill comes from the test-only switch `PIPEDRIVE_SYNC_CRASH_AT=<phase>:<n>` (see
-`pipelines/crash_points.py`). A small account yields about 30 extract, 64 normalize and 83 load
+`shared/crash_points.py`). A small account yields about 30 extract, 64 normalize and 83 load
 events on a first run, 21, 37 and 47 on the incremental one (lists that did not change are not
 loaded again). `make test` runs a few points; `make test-full` runs them all.
 """

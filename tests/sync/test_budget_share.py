@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.run_log import STOPPED
+from shared.run_log import STOPPED
 from pipelines.settings import resolve_max_budget_share
 from sources.pipedrive.errors import ConfigurationError
 from tests.sync.helpers import assert_matches_truth, raw_rows, sync

@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from pipelines.commands import run
-from pipelines.database_file import DEFAULT_DUCKDB_PATH, catalog_clash_warning
 from pipelines.lock import SyncAlreadyRunningError, sync_lock
 from pipelines.sync import run_sync
+from shared.warehouse import DEFAULT_DUCKDB_PATH, catalog_clash_warning
 from simulator.control import Simulator
 
 

@@ -8,7 +8,7 @@ import json
 import duckdb
 import pytest
 
-from pipelines.run_log import FAILED, pending_runs, pending_runs_path, recent_runs, todays_spend
+from shared.run_log import FAILED, pending_runs, pending_runs_path, recent_runs, todays_spend
 from pipelines.sync import run_sync
 from sources.pipedrive.client import RetryPolicy
 from sources.pipedrive.errors import ApiError

@@ -7,6 +7,8 @@ before its row can be loaded (an error from the API, a broken load) appends its 
 JSON-lines file next to the database instead (`<database>.runs-pending.jsonl`); the next run loads
 those rows first, and `status` shows them meanwhile. Rows are merged on `run_id`, so a failed
 run's row replaces the row its interrupted load package may still carry.
+
+In `shared/` because the sync writes these rows and `status` and the report read them.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+
+from shared.warehouse import RAW_SCHEMA
 
 RUNS_TABLE = "sync_runs"
 COMPLETE, STOPPED, FAILED = "complete", "stopped", "failed"
@@ -169,7 +173,7 @@ class TodaysSpend:
 
 
 def recent_runs(
-    con, duckdb_path: str | Path, schema: str = "pipedrive_raw", limit: int = 10
+    con, duckdb_path: str | Path, schema: str = RAW_SCHEMA, limit: int = 10
 ) -> list[RunSummary]:
     """The last runs, newest first: the loaded rows of `<schema>.sync_runs` (read on `con`, a DuckDB
     connection) and, given the database's path, the pending ones of failed runs."""
@@ -202,7 +206,7 @@ def recent_runs(
 
 
 def todays_spend(
-    con, duckdb_path: str | Path, schema: str = "pipedrive_raw", now: datetime | None = None
+    con, duckdb_path: str | Path, schema: str = RAW_SCHEMA, now: datetime | None = None
 ) -> TodaysSpend:
     """Tokens this database's runs spent since midnight UTC (when Pipedrive's budget resets), and the
     account's tokens left as the latest of them saw it."""

@@ -1,4 +1,7 @@
-"""The DuckDB file the sync writes by default, and the one file name to avoid."""
+"""Where the data lives: the DuckDB file the sync writes by default, and the three schemas.
+
+Every part names them from here (the SQL models spell them out, and the transforms runner
+recognises them by these constants)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,10 @@ DEFAULT_DUCKDB_PATH = "crm.duckdb"
 """Not `pipedrive.duckdb`: DuckDB names a file's catalog after the file, and a catalog called
 `pipedrive` makes the analysts' `select * from pipedrive.deals` ambiguous."""
 
-SCHEMAS = ("pipedrive_raw", "pipedrive_staging", "pipedrive")
+RAW_SCHEMA = "pipedrive_raw"  # written by dlt only: one table per entity, as the API sends it
+STAGING_SCHEMA = "pipedrive_staging"  # views over raw: renamed and cast, v1 and v2 alike
+READABLE_SCHEMA = "pipedrive"  # what analysts query: readable entity views and marts
+SCHEMAS = (RAW_SCHEMA, STAGING_SCHEMA, READABLE_SCHEMA)
 
 
 def catalog_clash_warning(duckdb_path: str | Path) -> str | None:

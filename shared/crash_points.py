@@ -7,7 +7,8 @@ prove that a crash anywhere loses and duplicates nothing.
 - `fixes`: 1 just before the after-load corrections (`pipelines.upstream_fixes`), 2 just after;
 - `transform`: before each SQL model `transforms.run_transforms` runs (all in one transaction).
 
-Never set it outside tests: unset (the normal case) every hook here does nothing.
+Never set it outside tests: unset (the normal case) every hook here does nothing. It lives at the
+bottom of the imports (`shared/`) so that `transforms` can call it without importing `pipelines`.
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ import os
 import signal
 import threading
 from collections import Counter
-
-from dlt.common.runtime.collector import NullCollector
 
 CRASH_AT_ENV = "PIPEDRIVE_SYNC_CRASH_AT"
 PHASES = ("extract", "normalize", "load", "fixes", "transform")
@@ -48,19 +47,24 @@ def crash_point(phase: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-class CrashCollector(NullCollector):
-    """A dlt progress collector whose every update inside a step is a crash point of that step."""
-
-    def __init__(self) -> None:
-        self.phase = ""
-
-    def _start(self, step: str) -> None:
-        self.phase = step.split(" ", 1)[0].lower()
-
-    def update(self, name, inc=1, total=None, inc_total=None, message=None, label=None) -> None:
-        crash_point(self.phase)
-
-
 def pipeline_progress() -> dict:
     """Extra `dlt.pipeline(...)` arguments: the crash collector when the switch is set, else none."""
-    return {"progress": CrashCollector()} if crash_target() else {}
+    return {"progress": crash_collector()} if crash_target() else {}
+
+
+def crash_collector():
+    """A dlt progress collector whose every update inside a step is a crash point of that step
+    (dlt imported here, only when the switch is set)."""
+    from dlt.common.runtime.collector import NullCollector
+
+    class CrashCollector(NullCollector):
+        def __init__(self) -> None:
+            self.phase = ""
+
+        def _start(self, step: str) -> None:
+            self.phase = step.split(" ", 1)[0].lower()
+
+        def update(self, name, inc=1, total=None, inc_total=None, message=None, label=None) -> None:
+            crash_point(self.phase)
+
+    return CrashCollector()

@@ -1,14 +1,11 @@
-"""The 1M-deal benchmark's account builder, at a small size, so that it keeps working."""
+"""The 1M-deal transforms benchmark's account builder, at a small size, so that it keeps working."""
 
 from __future__ import annotations
 
 import duckdb
-import pytest
 
-from transforms.benchmark import SEED_DEALS, build_account
+from bench.transforms_scale import SEED_DEALS, build_account
 from transforms.runner import run_transforms
-
-pytestmark = pytest.mark.slow
 
 
 def test_benchmark_account_repeats_seed_deals_with_new_ids(tmp_path):

@@ -1,4 +1,4 @@
-"""Time the transforms on a large synthetic account: `python -m transforms.benchmark --deals 1000000`.
+"""Time the transforms on a large synthetic account: `python -m bench.transforms_scale --deals 1000000`.
 
 Takes simulator deals (all hostile custom fields, realistic JSON) and repeats them with new ids
 until the raw deals table has the wanted size, then times run_transforms and typical queries.
