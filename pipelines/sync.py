@@ -17,6 +17,14 @@ import duckdb
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from pipelines.lock import DatabaseBusyError, busy_message, is_lock_conflict, sync_lock, wait_until_writable
+from pipelines.settings import (
+    resolve_connection,
+    resolve_duckdb_memory_limit,
+    resolve_max_budget_share,
+    resolve_v1_list_entities,
+)
+from pipelines.upstream_fixes import apply_upstream_fixes
+from shared.crash_points import crash_point, pipeline_progress
 from shared.run_log import (
     COMPLETE,
     FAILED,
@@ -28,14 +36,6 @@ from shared.run_log import (
     runs_resource,
     utc_now,
 )
-from pipelines.settings import (
-    resolve_connection,
-    resolve_duckdb_memory_limit,
-    resolve_max_budget_share,
-    resolve_v1_list_entities,
-)
-from pipelines.upstream_fixes import apply_upstream_fixes
-from shared.crash_points import crash_point, pipeline_progress
 from shared.warehouse import DEFAULT_DUCKDB_PATH, RAW_SCHEMA, catalog_clash_warning
 from sources.pipedrive.client import PipedriveClient, RetryPolicy
 from sources.pipedrive.context import SyncContext

@@ -172,9 +172,7 @@ class TodaysSpend:
     tokens_left: int | None  # the account's, as the last run of the day saw it
 
 
-def recent_runs(
-    con, duckdb_path: str | Path, schema: str = RAW_SCHEMA, limit: int = 10
-) -> list[RunSummary]:
+def recent_runs(con, duckdb_path: str | Path, schema: str = RAW_SCHEMA, limit: int = 10) -> list[RunSummary]:
     """The last runs, newest first: the loaded rows of `<schema>.sync_runs` (read on `con`, a DuckDB
     connection) and, given the database's path, the pending ones of failed runs."""
     loaded = []

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import pytest
 
-from shared.run_log import STOPPED
 from pipelines.settings import resolve_max_budget_share
+from shared.run_log import STOPPED
 from sources.pipedrive.errors import ConfigurationError
 from tests.sync.helpers import assert_matches_truth, raw_rows, sync
 
 COUNTS = {"deals": 3000, "persons": 600, "activities": 600, "deal_products": 800, "notes": 200}
 
 
+@pytest.mark.slow
 def test_a_run_stops_at_its_share_and_the_next_runs_resume_exactly(simulator, tmp_path):
     sim = simulator(seed=31, counts=COUNTS, plan="lite", daily_budget=600, burst_limit=200)
     outcomes = []

@@ -8,11 +8,13 @@ import json
 import duckdb
 import pytest
 
-from shared.run_log import FAILED, pending_runs, pending_runs_path, recent_runs, todays_spend
 from pipelines.sync import run_sync
+from shared.run_log import FAILED, pending_runs, pending_runs_path, recent_runs, todays_spend
 from sources.pipedrive.client import RetryPolicy
 from sources.pipedrive.errors import ApiError
 from transforms import run_transforms
+
+pytestmark = pytest.mark.slow
 
 COUNTS = {"deals": 60, "persons": 40, "organizations": 20, "activities": 50}
 
