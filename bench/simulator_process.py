@@ -38,6 +38,9 @@ class SimulatorProcess:
 
     def __init__(self, counts: dict[str, int], seed: int = 1, plan: str | None = None, latency_ms: float = 0):
         settings = {"counts": counts, "seed": seed, "plan": plan, "latency_ms": latency_ms, "token": TOKEN}
+        from simulator.control import Simulator
+
+        settings["strict"] = Simulator.default_strict  # strict like this process's (the tests': on)
         self._process = subprocess.Popen(
             [sys.executable, "-m", "bench.simulator_process", json.dumps(settings)],
             stdin=subprocess.PIPE,
@@ -143,6 +146,7 @@ def _serve(settings: dict) -> None:
         token=settings["token"],
         plan=settings["plan"],
         latency_ms=settings["latency_ms"],
+        strict=settings["strict"],
     ) as sim:
         recording: list[dict] | None = None
 

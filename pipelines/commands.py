@@ -14,6 +14,10 @@ from sources.pipedrive.errors import PipedriveError
 
 EXIT_FAILED = 1
 EXIT_BUDGET_SPENT = 2
+V1_LIST_LEGACY = (
+    "--v1-list is legacy: Pipedrive's v1 list endpoints are out of support since 2026-08-01 and may "
+    "change or vanish; without it the same entities are read from API v2."
+)
 
 
 def progress_printer(started: float):
@@ -42,7 +46,10 @@ def print_summary(result) -> None:
 @click.option("--duckdb", "duckdb_path", default=DEFAULT_DUCKDB_PATH, show_default=True, help="DuckDB file.")
 @click.option("--reconcile", is_flag=True, help="Also list ids upstream and flag hard-deleted rows.")
 @click.option(
-    "--v1-list", "v1_list", help="Entities to read via the deprecated v1 list endpoints, e.g. deals."
+    "--v1-list",
+    "v1_list",
+    help="Legacy: entities to read via the deprecated v1 list endpoints (out of support since "
+    "2026-08-01), e.g. deals.",
 )
 @click.option(
     "--pipelines-dir", type=click.Path(), help="Where dlt keeps its state (default: next to the file)."
@@ -92,6 +99,8 @@ def run(
     from pipelines.sync import run_sync
 
     started = time.monotonic()
+    if v1_list:
+        click.echo(f"Warning: {V1_LIST_LEGACY}", err=True)
 
     def sync_once():
         result = run_sync(

@@ -51,6 +51,12 @@ from simulator.ratelimit import PLAN_BURST
 @click.option("--slow-body-rate", default=0.0, show_default=True, help="Share of slowly dribbled bodies.")
 @click.option("--fault-seed", default=0, show_default=True, help="Seed of the fault dice.")
 @click.option(
+    "--strict",
+    is_flag=True,
+    help="Answer 400, as a strict API would, to query parameters and enum values that the official "
+    "specs do not declare (the project's tests run this way). Default: accept them.",
+)
+@click.option(
     "--real-time/--frozen-time",
     default=True,
     show_default=True,
@@ -91,6 +97,7 @@ def simulator_command(**options) -> None:
         follow_real_time=options["real_time"],
         seats=options["seats"],
         daily_budget=options["daily_budget"],
+        strict=options["strict"],
     )
     sim.set_faults(
         latency_ms=options["latency_ms"],

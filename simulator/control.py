@@ -19,7 +19,7 @@ from simulator.faults import FaultConfig, Faults
 from simulator.generate import generate
 from simulator.ratelimit import RateLimiter
 from simulator.routing import Router
-from simulator.server import RequestInfo, SimulatorServer
+from simulator.server import RequestInfo, RequestLog, SimulatorServer
 from simulator.store import Store
 
 SHUTDOWN_POLL_SECONDS = 0.05  # how quickly stop() takes effect
@@ -42,6 +42,12 @@ def build_router(store: Store) -> Router:
 
 
 class Simulator:
+    #: Defaults for every simulator of this process: strict mode (see `simulator.contract`) and a
+    #: log that strict simulators write their requests to. The test suite turns both on
+    #: (tests/conftest.py); a test that sends off-spec requests on purpose passes `strict=False`.
+    default_strict = False
+    default_request_log: RequestLog | None = None
+
     def __init__(
         self,
         seed: int = 1,
@@ -57,7 +63,12 @@ class Simulator:
         daily_budget: int | None = None,
         penalty_limit: int = 10,
         burst_limit: int | None = None,
+        strict: bool | None = None,
+        request_log: RequestLog | None = None,
     ) -> None:
+        strict = self.default_strict if strict is None else strict
+        if request_log is None and strict:
+            request_log = self.default_request_log
         self.token = token
         self.clock = SimClock(start_time, follow_real_time)
         self.store = Store(self.clock, seed)
@@ -65,7 +76,14 @@ class Simulator:
         self.limiter = RateLimiter(plan, self.clock, seats, daily_budget, penalty_limit, burst_limit)
         self.faults = Faults(FaultConfig(latency_ms=latency_ms))
         self.server = SimulatorServer(
-            (host, port), self.store, build_router(self.store), {token: "token-1"}, self.limiter, self.faults
+            (host, port),
+            self.store,
+            build_router(self.store),
+            {token: "token-1"},
+            self.limiter,
+            self.faults,
+            strict,
+            request_log,
         )
         self._thread: threading.Thread | None = None
 
@@ -201,6 +219,17 @@ class Simulator:
 
     def delete_option(self, field_entity: str, field_code: str, option_id: int) -> None:
         field_ops.delete_options(self.store, field_entity, field_code, [{"id": option_id}])
+
+    # ---- strict mode ---------------------------------------------------------------------
+
+    @property
+    def strict(self) -> bool:
+        """True: a query parameter or enum value the official specs do not declare is a 400."""
+        return self.server.strict
+
+    @strict.setter
+    def strict(self, on: bool) -> None:
+        self.server.strict = on
 
     # ---- faults, stats, hooks ------------------------------------------------------------
 

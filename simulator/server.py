@@ -20,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 from simulator.auth import authenticate
+from simulator.contract import check_query
 from simulator.errors import ApiError, error_body
 from simulator.faults import HTML_ERROR_PAGE, Faults
 from simulator.ratelimit import RateLimiter
@@ -38,6 +39,35 @@ class RequestInfo:
     query: dict[str, str]  # without a legacy `api_token`
     endpoint: str  # route name, e.g. "GET /api/v2/deals"
     token_cost: int
+
+
+@dataclass(frozen=True)
+class ServedRequest:
+    """One routed request as a `RequestLog` keeps it (never the token)."""
+
+    method: str
+    path: str
+    endpoint: str  # route name, e.g. "GET /api/v2/deals"
+    query: dict[str, list[str]]  # every value of each parameter, without a legacy `api_token`
+
+
+class RequestLog:
+    """Every routed request of the simulators that write to it (thread-safe): the test suite
+    checks them against the official specs after each test."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._served: list[ServedRequest] = []
+
+    def append(self, request: ServedRequest) -> None:
+        with self._lock:
+            self._served.append(request)
+
+    def drain(self) -> list[ServedRequest]:
+        """The requests logged so far, leaving the log empty."""
+        with self._lock:
+            served, self._served = self._served, []
+        return served
 
 
 class Stats:
@@ -87,8 +117,12 @@ class SimulatorServer(ThreadingHTTPServer):
         tokens: dict[str, str],
         limiter: RateLimiter,
         faults: Faults,
+        strict: bool = False,
+        request_log: RequestLog | None = None,
     ) -> None:
         super().__init__(address, _Handler)
+        self.strict = strict  # 400 for query parameters and enum values the specs do not declare
+        self.request_log = request_log
         self.store = store
         self.router = router
         self.tokens = tokens
@@ -165,6 +199,11 @@ class _Handler(BaseHTTPRequestHandler):
             caller = authenticate(headers, query, server.tokens)
             route, params = server.router.match(method, path)
             endpoint = route.name
+            if server.request_log is not None:
+                visible = {key: values for key, values in query_lists.items() if key != "api_token"}
+                server.request_log.append(ServedRequest(method, path, endpoint, visible))
+            if server.strict:
+                check_query(endpoint, query_lists)
             verdict = server.limiter.check(caller.token_id, caller.oauth, route.token_cost)
             limit_headers = verdict.headers
             if verdict.status:

@@ -8,6 +8,12 @@ Slow tests (a whole sync, a subprocess, a browser, a database server) carry the 
 `make check` leaves them out, `make test` runs everything. Whole areas are slow by nature
 (`SLOW_AREAS`); elsewhere a module says `pytestmark = pytest.mark.slow`, or a test
 `@pytest.mark.slow`.
+
+Every simulator the tests start is strict (`simulator.contract`: a query parameter or enum value
+the official specs do not declare is a 400) and logs the requests it serves; after each test they
+are checked against the official specs themselves (`tests/spec_contract.py`), so the sync cannot
+send a request that real Pipedrive does not document. A test that sends off-spec requests on
+purpose starts its simulator with `strict=False`, which also keeps its requests out of the log.
 """
 
 from __future__ import annotations
@@ -17,9 +23,31 @@ from pathlib import Path
 import pytest
 
 from simulator.control import Simulator
+from simulator.server import RequestLog
+from tests.spec_contract import SPECS_MISSING, off_spec, specs_dir
 
+SERVED = RequestLog()
 SLOW_AREAS = ("reliability", "postgres", "report", "bench")
 TESTS_DIR = Path(__file__).parent
+
+
+def pytest_configure(config) -> None:
+    Simulator.default_strict = True
+    Simulator.default_request_log = SERVED
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if specs_dir() is None:
+        terminalreporter.write_line(f"requests not checked against the specs: {SPECS_MISSING}")
+
+
+@pytest.fixture(autouse=True)
+def requests_on_spec():
+    """After each test: every request a strict simulator served since the last check is on-spec."""
+    yield
+    problems = off_spec(SERVED.drain())
+    if problems:
+        pytest.fail("requests the official specs do not declare:\n  " + "\n  ".join(problems[:20]))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 V2_SMALL_LISTS = ("/api/v2/pipelines", "/api/v2/stages")
 SPECIAL_COSTS = {
     "/api/v2/deals/archived": 20,
+    "/v1/deals/archived": 40,
     "/v1/leads/archived": 40,
     "/v1/leadLabels": 10,
     "/v1/users/me": 2,

@@ -6,13 +6,16 @@ read incrementally, its key and child tables. Logic lives in `streams.py`; this 
 - "client_cutoff": no server filter; read newest first and stop at the cursor (offset APIs), or
   for one-page endpoints read whole and keep rows at or after the cursor.
 - "whole": small lists, read completely every run.
+
+Every request must be one the official specs declare (path, query parameters, enum values): the
+test suite runs against a strict simulator and checks each request against the spec files.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sources.pipedrive.pagination import CURSOR, OFFSET, Paginator
+from sources.pipedrive.pagination import CURSOR, OFFSET, ONE_PAGE, Paginator
 
 
 @dataclass(frozen=True)
@@ -71,10 +74,13 @@ class Child:
 
 
 V2_ASC = {"sort_by": "update_time", "sort_direction": "asc"}
+# v2 products declare no `updated_since`, but do sort by update_time: newest first, stop at the cursor
+V2_DESC = {"sort_by": "update_time", "sort_direction": "desc"}
 WITH_PRODUCT_COUNT = {"include_fields": "products_count"}
 V1_DESC = {"sort": "update_time DESC"}
 ALL_DEAL_STATUSES = {"status": "open,won,lost,deleted"}
-V1_ALL_DEALS = {"status": "all_not_deleted,deleted"}
+# the v1 deal lists' `status` takes one value (last documented shape): deleted deals are a stream apart
+V1_DEAL_STATUSES = ({"status": "all_not_deleted"}, {"status": "deleted"})
 DEAL_NUMBERS = ("value", "probability", "arr", "mrr", "acv")
 
 ENTITIES: tuple[Entity, ...] = (
@@ -93,11 +99,10 @@ ENTITIES: tuple[Entity, ...] = (
             ),
         ),
         float_columns=DEAL_NUMBERS,
-        v1_streams=(
-            Stream("/v1/deals", OFFSET, {**V1_ALL_DEALS, **V1_DESC}, read="client_cutoff", archived=False),
-            Stream(
-                "/v1/deals/archived", OFFSET, {**V1_ALL_DEALS, **V1_DESC}, read="client_cutoff", archived=True
-            ),
+        v1_streams=tuple(
+            Stream(path, OFFSET, {**status, **V1_DESC}, read="client_cutoff", archived=archived)
+            for path, archived in (("/v1/deals", False), ("/v1/deals/archived", True))
+            for status in V1_DEAL_STATUSES
         ),
         children=("deal_products",),
         snapshots=True,
@@ -118,29 +123,30 @@ ENTITIES: tuple[Entity, ...] = (
         "activities",
         "v2",
         (Stream("/api/v2/activities", CURSOR, V2_ASC),),
-        v1_streams=(Stream("/v1/activities", OFFSET, {"user_id": 0, **V1_DESC}, read="client_cutoff"),),
+        # the last documented /v1/activities and /v1/products declare no `sort`: read whole
+        v1_streams=(Stream("/v1/activities", OFFSET, {"user_id": 0}, read="whole"),),
     ),
     Entity(
         "products",
         "v2",
-        (Stream("/api/v2/products", CURSOR, V2_ASC),),
-        v1_streams=(Stream("/v1/products", OFFSET, V1_DESC, read="client_cutoff"),),
+        (Stream("/api/v2/products", CURSOR, V2_DESC, read="client_cutoff"),),
+        v1_streams=(Stream("/v1/products", OFFSET, read="whole"),),
     ),
     Entity(
         "pipelines",
         "v2",
         (Stream("/api/v2/pipelines", CURSOR, read="whole"),),
         cursor_field=None,
-        v1_streams=(Stream("/v1/pipelines", OFFSET, read="whole"),),
+        v1_streams=(Stream("/v1/pipelines", ONE_PAGE, read="whole"),),
     ),
     Entity(
         "stages",
         "v2",
         (Stream("/api/v2/stages", CURSOR, read="whole"),),
         cursor_field=None,
-        v1_streams=(Stream("/v1/stages", OFFSET, read="whole"),),
+        v1_streams=(Stream("/v1/stages", ONE_PAGE, read="whole"),),
     ),
-    Entity("users", "v1", (Stream("/v1/users", OFFSET, read="client_cutoff"),), cursor_field="modified"),
+    Entity("users", "v1", (Stream("/v1/users", ONE_PAGE, read="client_cutoff"),), cursor_field="modified"),
     Entity(
         "leads",
         "v1",
@@ -151,9 +157,9 @@ ENTITIES: tuple[Entity, ...] = (
         json_columns=("custom_fields", "value", "label_ids"),
     ),
     Entity("notes", "v1", (Stream("/v1/notes", OFFSET, V1_DESC),)),
-    Entity("activity_types", "v1", (Stream("/v1/activityTypes", OFFSET, read="whole"),), cursor_field=None),
-    Entity("currencies", "v1", (Stream("/v1/currencies", OFFSET, read="whole"),), cursor_field=None),
-    Entity("lead_labels", "v1", (Stream("/v1/leadLabels", OFFSET, read="whole"),), cursor_field=None),
+    Entity("activity_types", "v1", (Stream("/v1/activityTypes", ONE_PAGE, read="whole"),), cursor_field=None),
+    Entity("currencies", "v1", (Stream("/v1/currencies", ONE_PAGE, read="whole"),), cursor_field=None),
+    Entity("lead_labels", "v1", (Stream("/v1/leadLabels", ONE_PAGE, read="whole"),), cursor_field=None),
     *(
         Entity(
             f"{kind}_fields",

@@ -1,5 +1,5 @@
 """How a list endpoint pages. Each `Stream` declares its paginator; everything that pages (the
-stream reader, the backfill windows, children, reconciliation) goes through one of these two.
+stream reader, the backfill windows, children, reconciliation) goes through one of these.
 
 Pipedrive's two API versions page differently, so a paginator also says which version served
 the rows (`api`): v2 lists use opaque keyset cursors, v1 lists `start`/`limit` offsets.
@@ -81,5 +81,19 @@ class OffsetPaginator(Paginator):
         return dict(params, start=pagination.get("next_start") or params["start"] + len(data))
 
 
+class OnePagePaginator(Paginator):
+    """v1 lists that declare no paging parameters (`/v1/users`, `/v1/currencies`, ...): one
+    request, no `start`/`limit` (the specs do not declare them there), answers the whole list."""
+
+    api = "v1"
+
+    def first_params(self, params: dict, limit: int = MAX_PAGE_SIZE) -> dict:
+        return dict(params)
+
+    def next_params(self, body: dict, params: dict) -> dict | None:
+        return None
+
+
 CURSOR = CursorPaginator()
 OFFSET = OffsetPaginator()
+ONE_PAGE = OnePagePaginator()

@@ -30,6 +30,7 @@ def test_cli_starts_serves_and_stops_on_sigterm():
             "--plan",
             "growth",
             "--frozen-time",
+            "--strict",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -48,6 +49,10 @@ def test_cli_starts_serves_and_stops_on_sigterm():
         assert 0 < len(response.json()["data"]) <= 25
         assert response.headers["x-ratelimit-limit"] == "40"
         assert requests.get(f"{base_url}/api/v2/deals", timeout=10).status_code == 401
+        off_spec = requests.get(
+            f"{base_url}/api/v2/deals", headers={"x-api-token": "cli-token"}, params={"since": 1}, timeout=10
+        )
+        assert off_spec.status_code == 400  # --strict
     finally:
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=10)
@@ -59,3 +64,4 @@ def test_simulator_command_has_help_with_an_example():
     result = CliRunner().invoke(main, ["simulator", "--help"])
     assert result.exit_code == 0
     assert "Example:" in result.output and "--latency-ms" in result.output and "--plan" in result.output
+    assert "--strict" in result.output

@@ -73,3 +73,18 @@ def test_demo_end_to_end(tmp_path, monkeypatch):
         enriched = con.execute("select count(*) from pipedrive.deals_enriched").fetchone()[0]  # as printed
     # 300 generated + 15 created by the demo's changes
     assert deals == 315 and renamed == 1 and 0 < enriched <= deals
+
+
+def test_v1_list_is_marked_legacy_and_warns_once(tmp_path):
+    assert "Legacy:" in CliRunner().invoke(run, ["--help"]).output
+    with Simulator.start(seed=13, counts={"deals": 20}) as sim:
+        outcome = CliRunner().invoke(
+            run,
+            ["--base-url", sim.base_url, "--duckdb", str(tmp_path / "crm.duckdb"), "--v1-list", "deals"],
+            env={"PIPEDRIVE_API_TOKEN": sim.token},
+        )
+    assert outcome.exit_code == 0, outcome.output
+    warnings = [line for line in outcome.output.splitlines() if line.startswith("Warning:")]
+    assert warnings == ["Warning: --v1-list is legacy: Pipedrive's v1 list endpoints are out of support "
+                        "since 2026-08-01 and may change or vanish; without it the same entities are read "
+                        "from API v2."]  # fmt: skip

@@ -35,8 +35,9 @@ def test_v1_list_mode_full_and_incremental_equal_truth(tmp_path):
         sim.reset_stats()
         assert sync(sim, tmp_path, v1_list_entities=V1_LIST_ENTITIES).complete
         assert_matches_truth(sim, tmp_path, version="v1")
-        # newest first, stopping at the cursor: one page per v1 stream, not a re-read of 700 deals
-        assert sim.stats["endpoints"]["GET /v1/deals"]["requests"] == 1
+        # newest first, stopping at the cursor: one page per v1 stream (`status` takes one value:
+        # not deleted, deleted), not a re-read of 700 deals
+        assert sim.stats["endpoints"]["GET /v1/deals"]["requests"] == 2
 
 
 def test_reconcile_flags_hard_deleted_records(tmp_path):
