@@ -85,6 +85,8 @@ UPDATED = ("updated_since", "updated_until")
 LABELS = ("include_option_labels", "include_labels")
 DEAL_STATUSES = ("open", "won", "lost", "deleted")
 V1_DEAL_STATUSES = (*DEAL_STATUSES, "all_not_deleted")
+SORT_LIST = Param(form="sort")
+V1_DEAL_LIST = {"status": Param(V1_DEAL_STATUSES), "sort": SORT_LIST, "owned_by_you": NUMBER_BOOLEAN}
 LEAD_SORTS = (
     "id", "title", "owner_id", "creator_id", "was_seen", "expected_close_date", "next_activity_id",
     "add_time", "update_time",
@@ -209,7 +211,7 @@ DECLARED: dict[str, dict[str, Param]] = {
         "filter_id",
         "updated_since",
         sort=Param(LEAD_SORTS, "sort"),
-    ),  # fmt: skip
+    ),
     "GET /v1/leads/archived": _params(
         "limit",
         "start",
@@ -231,12 +233,12 @@ DECLARED: dict[str, dict[str, Param]] = {
         "start_date",
         "end_date",
         "updated_since",
-        sort=Param(form="sort"),
+        sort=SORT_LIST,
         **{
             f"pinned_to_{kind}_flag": NUMBER_BOOLEAN
             for kind in ("lead", "deal", "organization", "person", "project", "task")
         },
-    ),  # fmt: skip
+    ),
     "GET /v1/recents": _params(
         "since_timestamp",
         *V1_PAGING,
@@ -257,7 +259,7 @@ DECLARED: dict[str, dict[str, Param]] = {
             ),
             "list",
         ),
-    ),  # fmt: skip
+    ),
     "GET /v1/deals/archived": _params(
         "user_id",
         "filter_id",
@@ -267,10 +269,8 @@ DECLARED: dict[str, dict[str, Param]] = {
         "pipeline_id",
         "stage_id",
         *V1_PAGING,
-        status=Param(V1_DEAL_STATUSES),
-        sort=Param(form="sort"),
-        owned_by_you=NUMBER_BOOLEAN,
-    ),  # fmt: skip
+        **V1_DEAL_LIST,
+    ),
     "GET /v1/filters": _params(
         type=Param(("deals", "leads", "org", "people", "products", "activity", "projects"))
     ),
@@ -278,19 +278,9 @@ DECLARED: dict[str, dict[str, Param]] = {
     "GET /v1/deals/{id}/flow": _params(*V1_PAGING, "all_changes", items=LIST),
     "GET /v1/deals/{id}/participants": _params(*V1_PAGING),
     # deprecated, their last documented parameters (see DEPRECATED_V1)
-    "GET /v1/deals": _params(
-        "user_id",
-        "filter_id",
-        "stage_id",
-        *V1_PAGING,
-        status=Param(V1_DEAL_STATUSES),
-        sort=Param(form="sort"),
-        owned_by_you=NUMBER_BOOLEAN,
-    ),  # fmt: skip
-    "GET /v1/persons": _params("user_id", "filter_id", "first_char", *V1_PAGING, sort=Param(form="sort")),
-    "GET /v1/organizations": _params(
-        "user_id", "filter_id", "first_char", *V1_PAGING, sort=Param(form="sort")
-    ),
+    "GET /v1/deals": _params("user_id", "filter_id", "stage_id", *V1_PAGING, **V1_DEAL_LIST),
+    "GET /v1/persons": _params("user_id", "filter_id", "first_char", *V1_PAGING, sort=SORT_LIST),
+    "GET /v1/organizations": _params("user_id", "filter_id", "first_char", *V1_PAGING, sort=SORT_LIST),
     "GET /v1/activities": _params(
         "user_id", "filter_id", "limit", "start", "start_date", "end_date", type=LIST, done=NUMBER_BOOLEAN
     ),
