@@ -199,7 +199,42 @@ DECLARED: dict[str, dict[str, Param]] = {
         f"GET /api/v2/{entity}/{{id}}/followers": _params(*V2_PAGING)
         for entity in ("deals", "persons", "organizations", "products")
     },
+    "GET /api/v2/deals/installments": _params(
+        "deal_ids",
+        *V2_PAGING,
+        sort_by=Param(("id", "billing_date", "deal_id")),
+        sort_direction=SORT_DIRECTION,
+    ),
+    "GET /api/v2/products/{id}/variations": _params(*V2_PAGING),
+    "GET /api/v2/projectFields": _params(*V2_PAGING),
+    "GET /api/v2/projects": _params("filter_id", "status", "phase_id", *V2_PAGING),
+    "GET /api/v2/projects/archived": _params("filter_id", "status", "phase_id", *V2_PAGING),
+    "GET /api/v2/tasks": _params(
+        *V2_PAGING, "is_done", "is_milestone", "assignee_id", "project_id", "parent_task_id"
+    ),
+    "GET /api/v2/phases": _params("board_id"),
     # ---- v1 ----
+    "GET /v1/callLogs": _params(*V1_PAGING),
+    "GET /v1/deals/{id}/changelog": _params(*V2_PAGING),
+    "GET /v1/goals/find": _params(
+        "title",
+        "is_active",
+        "assignee.id",
+        "expected_outcome.target",
+        "expected_outcome.currency_id",
+        "type.params.pipeline_id",
+        "type.params.stage_id",
+        "type.params.activity_type_id",
+        "period.start",
+        "period.end",
+        **{
+            "type.name": Param(
+                ("deals_won", "deals_progressed", "activities_completed", "activities_added", "deals_started")
+            ),
+            "assignee.type": Param(("person", "company", "team")),
+            "expected_outcome.tracking_metric": Param(("quantity", "sum")),
+        },
+    ),
     "GET /v1/currencies": _params("term"),
     **{f"GET /v1/{path}": _params(*V1_PAGING) for path in V1_FIELD_LISTS},
     "GET /v1/leads": _params(
