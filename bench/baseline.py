@@ -1,7 +1,8 @@
 """The baseline: the same simulator read through dlt's built-in `rest_api` source, declared the way
 dlt's verified Pipedrive v2 source declares it (cursor paginator on `additional_data.next_cursor`,
-500 a page, newest first, merge on `id`), plus `updated_since` incremental on `update_time`, loaded
-into DuckDB the default way (dicts through dlt's normalizer)."""
+500 a page, newest first, merge on `id`), plus `updated_since` incremental on `update_time` where
+the spec declares it (not on products), loaded into DuckDB the default way (dicts through dlt's
+normalizer)."""
 
 from __future__ import annotations
 
@@ -10,16 +11,19 @@ from pathlib import Path
 import dlt
 from dlt.sources.rest_api import rest_api_source
 
-# v2 list endpoints that accept `updated_since`; the others are read whole.
-INCREMENTAL_ENTITIES = ("deals", "persons", "organizations", "activities", "products")
-BASELINE_ENTITIES = (*INCREMENTAL_ENTITIES, "pipelines", "stages")
+# v2 list endpoints that declare `updated_since`; the others (products too) are read whole.
+INCREMENTAL_ENTITIES = ("deals", "persons", "organizations", "activities")
+BASELINE_ENTITIES = (*INCREMENTAL_ENTITIES, "products", "pipelines", "stages")
 EPOCH = "1970-01-01T00:00:00Z"
+LIST_PARAMS = {"limit": 500, "sort_by": "update_time", "sort_direction": "desc"}
 
 
 def baseline_config(base_url: str, api_token: str, entities: list[str]) -> dict:
     resources = []
     for entity in entities:
-        endpoint: dict = {"path": entity}
+        # a params dict of its own: dlt's rest_api writes the incremental `updated_since` into the
+        # endpoint's params, and a dict shared through resource_defaults would carry it to products
+        endpoint: dict = {"path": entity, "params": dict(LIST_PARAMS)}
         if entity in INCREMENTAL_ENTITIES:
             endpoint["incremental"] = {
                 "start_param": "updated_since",
@@ -41,10 +45,7 @@ def baseline_config(base_url: str, api_token: str, entities: list[str]) -> dict:
         "resource_defaults": {
             "primary_key": "id",
             "write_disposition": "merge",
-            "endpoint": {
-                "data_selector": "data",
-                "params": {"limit": 500, "sort_by": "update_time", "sort_direction": "desc"},
-            },
+            "endpoint": {"data_selector": "data"},
         },
         "resources": resources,
     }
