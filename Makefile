@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 PYTEST_WORKERS ?= auto
 
-.PHONY: demo test test-full check bench lint setup clean
+.PHONY: demo test test-full check bench lint docs setup clean
 
 setup: $(INSTALLED)
 
@@ -41,6 +41,10 @@ lint: $(INSTALLED)
 # One process: on a busy machine two xdist workers cost more (each collects everything) than they save.
 check: lint
 	$(PY) -m pytest -q -p no:xdist -m "not slow"
+
+# docs/cli.md is generated from the click commands (tests/project/test_cli_docs.py checks it).
+docs: $(INSTALLED)
+	$(PY) -m pipelines.cli_reference
 
 clean:
 	rm -rf $(VENV) .pytest_cache *.duckdb

@@ -223,9 +223,13 @@ def _run_shares(max_budget_share: float) -> list[BudgetShare]:
 
 def _transform(duckdb_path: str | Path, context: SyncContext) -> float:
     from transforms import run_transforms
+    from transforms.runner import ModelCheckError
 
     context.progress("building the readable views and marts")
-    return run_transforms(duckdb_path).duration_s
+    try:
+        return run_transforms(duckdb_path).duration_s
+    except ModelCheckError as error:  # the data is loaded; the previous views are kept
+        raise PipedriveError(str(error)) from None
 
 
 def _sync(client, context, target: Target, resources, full_refresh, reconcile, started, record: RunRecord):

@@ -26,9 +26,12 @@ def transform_command(duckdb_path: str, column_names_path: str) -> None:
     Example:
       pipedrive-sync transform --duckdb crm.duckdb
     """
-    from transforms.runner import run_transforms
+    from transforms.runner import ModelCheckError, run_transforms
 
-    result = run_transforms(duckdb_path, column_names_path)
+    try:
+        result = run_transforms(duckdb_path, column_names_path)
+    except ModelCheckError as error:
+        raise click.ClickException(str(error)) from None  # `Error: ...`, exit code 1
     custom = sum(result.custom_columns.values())
     click.echo(
         f"Built {len(result.views)} views in schema pipedrive ({custom} custom-field columns) "

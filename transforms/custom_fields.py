@@ -1,10 +1,11 @@
-"""The one place that generates SQL: readable entity views with one column per custom field.
+"""Readable entity tables with one column per custom field: the SQL generated from field definitions.
 
-Everything else in transforms/ is plain SQL. Custom fields differ in every account, so the
-entity views (`pipedrive.deals_all`, `pipedrive.deals`, ...) are written here from the field
-definitions: each custom field becomes columns named by transforms.naming, with values read
-from the staging view's `custom_fields` JSON in either API shape (v1 flat map or v2 object) and
-option ids turned into labels.
+Custom fields differ in every account, so the entity tables (`pipedrive.deals_all`, view
+`pipedrive.deals`, ...) are written here from the field definitions: each custom field becomes
+columns named by transforms.naming, with values read from the staging view's `custom_fields` JSON
+in either API shape (v1 flat map or v2 object) and option ids turned into labels. Which entities
+get them: `tables.ENTITY_FIELDS`. The only other generated SQL comes from the map of raw tables
+(`raw_relations.py`); everything else in transforms/ is plain SQL.
 """
 
 from __future__ import annotations
@@ -12,16 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from transforms.naming import Assignment, CustomField
-
-# record entity -> the field entity whose custom fields it carries (leads reuse the deal fields)
-ENTITY_FIELDS = {
-    "deals": "deal_fields",
-    "leads": "deal_fields",
-    "persons": "person_fields",
-    "organizations": "organization_fields",
-    "products": "product_fields",
-    "activities": "activity_fields",
-}
+from transforms.tables import ENTITY_FIELDS
 
 ADDRESS_PARTS = (
     "street_number", "route", "subpremise", "sublocality", "locality", "admin_area_level_1",
@@ -142,7 +134,7 @@ def entity_select_sql(
     parsed = f"from_json(custom_fields, {literal(structure)})" if keys else "null::json"
     option_fields = [field for field in fields if field.field_type in ("enum", "set")]
     option_maps = [
-        f"map_from_entries(list((option_id, option_label)) filter (where field_code = {literal(field.key)}))"
+        f"map_from_entries(list((option_id, option_label)) filter (where field_key = {literal(field.key)}))"
         f" as {quote(field.key)}"
         for field in option_fields
     ]

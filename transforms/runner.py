@@ -1,8 +1,9 @@
 """Build schemas `pipedrive_staging` and `pipedrive` from `pipedrive_raw`, in one transaction.
 
-Runs the plain SQL files (staging, entities, marts) in order and, between them, the generated
-custom-field entity views. Safe to run after every sync: everything is `create or replace`, and a
-failure rolls back so readers keep the previous views.
+Runs the plain SQL files (staging, entities, marts) and the generated custom-field entity tables in
+the order their references ask for (`models.py`), then checks the models' declared keys. Safe to run
+after every sync: everything is `create or replace`, and a failure rolls back so readers keep the
+previous views.
 """
 
 from __future__ import annotations
@@ -11,32 +12,17 @@ import hashlib
 import re
 import time
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import duckdb
 
 from shared.crash_points import crash_point
-from shared.warehouse import RAW_SCHEMA, READABLE_SCHEMA, STAGING_SCHEMA
-from transforms import DEFAULT_COLUMN_NAMES_FILE, custom_fields, naming
+from shared.warehouse import RAW_SCHEMA, READABLE_SCHEMA, SCHEMAS, STAGING_SCHEMA
+from transforms import DEFAULT_COLUMN_NAMES_FILE, custom_fields, naming, raw_relations
+from transforms.custom_fields import quote
+from transforms.models import CUSTOM_FIELD_STEP, Model, load_models, run_order
+from transforms.tables import ENTITY_FIELDS, RAW_TABLES
 
-# dependency order; each name is a file <layer>/<name>.sql
-STAGING_MODELS = (
-    "_macros", "deals", "persons", "organizations", "activities", "products", "pipelines", "stages",
-    "users", "leads", "notes", "activity_types", "currencies", "lead_labels", "deal_products",
-    "deal_snapshots", "field_definitions", "field_options", "sync_runs",
-)  # fmt: skip
-ENTITY_MODELS = (
-    "users", "pipelines", "stages", "notes", "deal_products", "activity_types", "currencies", "lead_labels",
-    "sync_runs",
-)  # fmt: skip
-MART_MODELS = (
-    "field_dictionary", "deals_enriched", "pipeline_funnel", "activities_enriched", "revenue_by_month",
-    "deal_stage_history",
-)  # fmt: skip
-
-EMPTY_RAW_TABLE = "(select null::varchar as _source_api where false)"
-RAW_REFERENCE = re.compile(rf"\b{RAW_SCHEMA}\.(\w+)\b")
 # In a file named pipedrive.duckdb the catalog is also called `pipedrive`, which makes
 # `pipedrive.deals` ambiguous. Created objects are therefore qualified with the catalog at run
 # time, and view bodies refer to objects of their own schema unqualified.
@@ -44,6 +30,10 @@ NEW_TABLE = re.compile(rf"^create or replace table ({STAGING_SCHEMA}|{READABLE_S
 CREATE_TARGET = re.compile(
     rf"^(create or replace (?:view|table|macro) )({STAGING_SCHEMA}|{READABLE_SCHEMA})\.", re.M
 )
+
+
+class ModelCheckError(ValueError):
+    """A model's declared key is not unique or has nulls: the run rolled back."""
 
 
 @dataclass
@@ -62,6 +52,7 @@ def run_transforms(
     """Build or rebuild every staging view, readable entity view and mart.
 
     column_names_path: the optional pinning file (field key -> column name); absent file = no pins.
+    Raises ModelCheckError when a model's key turns out not unique or null (nothing is changed).
     """
     if isinstance(con_or_path, duckdb.DuckDBPyConnection):
         return _run(con_or_path, column_names_path)
@@ -73,18 +64,24 @@ def _run(con: duckdb.DuckDBPyConnection, column_names_path: str | Path | None) -
     started = time.perf_counter()
     result = TransformResult()
     pinned = naming.load_pinned_columns(column_names_path)
+    models = load_models()
     con.execute("begin transaction")
     try:
-        for schema in (RAW_SCHEMA, STAGING_SCHEMA, READABLE_SCHEMA):
+        for schema in SCHEMAS:
             con.execute(f"create schema if not exists {in_catalog(con, schema)}")
         raw_tables = existing_tables(con, RAW_SCHEMA)
-        result.missing_raw_tables = sorted(set(referenced_raw_tables()) - raw_tables)
-        for name in STAGING_MODELS:
-            run_model(con, "staging", name, raw_tables)
-        build_custom_field_views(con, pinned, result)
-        for layer, names in (("entities", ENTITY_MODELS), ("marts", MART_MODELS)):
-            for name in names:
-                run_model(con, layer, name, raw_tables)
+        result.missing_raw_tables = sorted({table.name for table in RAW_TABLES} - raw_tables)
+        execute_model(con, raw_relations.raw_fields_sql(raw_tables))
+        entity_views = [model.name for model in models if model.layer == "entities"]
+        execute_model(con, raw_relations.readable_entities_sql(entity_views))
+        for step in run_order(models):
+            if step == CUSTOM_FIELD_STEP:
+                build_custom_field_views(con, pinned, result, staging_fingerprint(models))
+            else:
+                crash_point("transform")
+                execute_model(con, raw_relations.with_declared_columns(step.sql, raw_tables))
+        for model in models:
+            check_key(con, model)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -94,22 +91,37 @@ def _run(con: duckdb.DuckDBPyConnection, column_names_path: str | Path | None) -
     return result
 
 
-def model_sql(layer: str, name: str) -> str:
-    return resources.files("transforms").joinpath(layer, f"{name}.sql").read_text(encoding="utf-8")
+def staging_fingerprint(models: list[Model]) -> str:
+    """What the staging views are made of: their SQL and the raw columns they declare."""
+    staging = "".join(model.sql for model in models if model.layer == "staging")
+    return staging + repr(RAW_TABLES)
 
 
-def referenced_raw_tables() -> set[str]:
-    return {table for name in STAGING_MODELS for table in RAW_REFERENCE.findall(model_sql("staging", name))}
-
-
-def run_model(con: duckdb.DuckDBPyConnection, layer: str, name: str, raw_tables: set[str]) -> None:
-    """Run one SQL file; a raw table the account does not have reads as an empty table."""
-
-    def raw_or_empty(match: re.Match) -> str:
-        return match.group(0) if match.group(1) in raw_tables else EMPTY_RAW_TABLE
-
-    crash_point("transform")
-    execute_model(con, RAW_REFERENCE.sub(raw_or_empty, model_sql(layer, name)))
+def check_key(con: duckdb.DuckDBPyConnection, model: Model) -> None:
+    """A model's `-- key:` columns: never null, and no two rows share them."""
+    if not model.key:
+        return
+    relation = f"{in_catalog(con, model.schema)}.{model.name}"
+    columns = ", ".join(quote(column) for column in model.key)
+    shown = f"{model.target} (key {', '.join(model.key)})"
+    nulls = con.execute(
+        f"select count(*) from {relation} where " + " or ".join(f"{quote(c)} is null" for c in model.key)
+    ).fetchone()[0]
+    if nulls:
+        raise ModelCheckError(f"{shown}: {nulls} rows have a null key; the previous views were kept")
+    repeated = con.execute(
+        f"select count(*) over (), {columns}, rows from"
+        f" (select {columns}, count(*) as rows from {relation} group by all having count(*) > 1) limit 1"
+    ).fetchone()
+    if repeated:
+        keys, *example, rows = repeated
+        example_text = ", ".join(
+            f"{column} = {value}" for column, value in zip(model.key, example, strict=True)
+        )
+        raise ModelCheckError(
+            f"{shown}: {keys} keys appear in more than one row (e.g. {example_text}, {rows} rows);"
+            " the previous views were kept"
+        )
 
 
 def execute_model(con: duckdb.DuckDBPyConnection, sql: str) -> None:
@@ -144,13 +156,13 @@ def table_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> li
 
 
 def build_custom_field_views(
-    con: duckdb.DuckDBPyConnection, pinned: dict[str, dict[str, str]], result: TransformResult
+    con: duckdb.DuckDBPyConnection, pinned: dict[str, dict[str, str]], result: TransformResult, staging: str
 ) -> None:
     """Name every custom field, remember the names, and (re)create the generated entity views."""
     definitions: dict[str, list[custom_fields.FieldDefinition]] = {}
     for field_entity, key, name, field_type in con.execute(
-        "select field_entity, field_code, field_name, field_type from pipedrive_staging.field_definitions"
-        " where is_custom_field order by field_entity, field_code"
+        "select field_entity, field_key, field_name, field_type from pipedrive_staging.field_definitions"
+        " where is_custom_field order by field_entity, field_key"
     ).fetchall():
         definition = custom_fields.FieldDefinition(key, name or "", field_type)
         definitions.setdefault(field_entity, []).append(definition)
@@ -158,11 +170,11 @@ def build_custom_field_views(
     previous = previous_assignments(con)
     column_rows = []
     assignments: dict[str, dict[str, naming.Assignment]] = {}
-    for field_entity in sorted(set(custom_fields.ENTITY_FIELDS.values())):
+    for field_entity in sorted(set(ENTITY_FIELDS.values())):
         fields = definitions.get(field_entity, [])
         builtin = {
             column
-            for entity, uses in custom_fields.ENTITY_FIELDS.items()
+            for entity, uses in ENTITY_FIELDS.items()
             if uses == field_entity
             for column in table_columns(con, STAGING_SCHEMA, entity)
         }
@@ -192,9 +204,11 @@ def build_custom_field_views(
         "create table if not exists pipedrive_staging.entity_table_builds"
         " (entity varchar primary key, fingerprint varchar, extracted_until timestamptz)"
     )
-    for entity, field_entity in custom_fields.ENTITY_FIELDS.items():
+    for entity, field_entity in ENTITY_FIELDS.items():
         fields = definitions.get(field_entity, [])
-        result.entity_tables[entity] = build_entity_table(con, entity, fields, assignments[field_entity])
+        result.entity_tables[entity] = build_entity_table(
+            con, entity, fields, assignments[field_entity], staging
+        )
         execute_model(con, custom_fields.active_view_sql(entity))
         result.custom_columns[entity] = sum(len(custom_fields.value_columns(f, "_")) for f in fields)
 
@@ -204,6 +218,7 @@ def build_entity_table(
     entity: str,
     fields: list[custom_fields.FieldDefinition],
     columns: dict[str, naming.Assignment],
+    staging: str,
 ) -> str:
     """Create `pipedrive.<entity>_all`, or refresh only the rows the sync wrote since the last build.
 
@@ -213,7 +228,7 @@ def build_entity_table(
     """
     table = f"{in_catalog(con, READABLE_SCHEMA)}.{entity}_all"
     full_select = custom_fields.entity_select_sql(entity, fields, columns)
-    fingerprint = build_fingerprint(con, full_select, custom_fields.ENTITY_FIELDS[entity])
+    fingerprint = build_fingerprint(con, full_select, ENTITY_FIELDS[entity], staging)
     newest = con.execute(f"select max(_extracted_at) from {STAGING_SCHEMA}.{entity}").fetchone()[0]
     last = con.execute(
         "select fingerprint, extracted_until from pipedrive_staging.entity_table_builds where entity = ?",
@@ -248,14 +263,15 @@ def build_entity_table(
     return how
 
 
-def build_fingerprint(con: duckdb.DuckDBPyConnection, select_sql: str, field_entity: str) -> str:
+def build_fingerprint(
+    con: duckdb.DuckDBPyConnection, select_sql: str, field_entity: str, staging: str
+) -> str:
     """What the table's content depends on besides the rows: generated SQL, staging SQL, option labels."""
     options = con.execute(
-        "select string_agg(concat_ws(':', field_code, option_id, option_label), ','"
-        " order by field_code, option_id) from pipedrive_staging.field_options where field_entity = ?",
+        "select string_agg(concat_ws(':', field_key, option_id, option_label), ','"
+        " order by field_key, option_id) from pipedrive_staging.field_options where field_entity = ?",
         [field_entity],
     ).fetchone()[0]
-    staging = "".join(model_sql("staging", name) for name in STAGING_MODELS)
     return hashlib.sha256("\0".join([select_sql, staging, options or ""]).encode()).hexdigest()
 
 

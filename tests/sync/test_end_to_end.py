@@ -99,6 +99,6 @@ def test_lists_read_whole_are_loaded_again_only_when_they_changed(sim, tmp_path)
     run_transforms(tmp_path / "pipedrive.duckdb")  # the flagged field is gone from the readable layer
     with duckdb.connect(str(tmp_path / "pipedrive.duckdb"), read_only=True) as con:
         defined = con.execute(
-            "select field_code from pipedrive_staging.field_definitions where field_entity = 'deal_fields'"
+            "select field_key from pipedrive_staging.field_definitions where field_entity = 'deal_fields'"
         ).fetchall()
     assert {row[0] for row in defined} == {field["field_code"] for field in sim.fields("deal_fields")}

@@ -1,4 +1,5 @@
 -- one row per activity that is not deleted, with owner, type, deal, person and organization names
+-- key: id
 create or replace view pipedrive.activities_enriched as
 with activities as (
     select * from activities  -- pipedrive.activities: see the note in transforms/README.md

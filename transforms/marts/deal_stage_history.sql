@@ -1,4 +1,5 @@
 -- one row per stage visit of a deal: from the first snapshot seen in a stage until the next stage's
+-- key: deal_id, visit_nr
 create or replace view pipedrive.deal_stage_history as
 with snapshots as (
     select * from pipedrive_staging.deal_snapshots

@@ -1,4 +1,5 @@
 -- one row per deal that is not deleted, with stage, pipeline, owner, organization and person names
+-- key: id
 create or replace view pipedrive.deals_enriched as
 with deals as (
     select * from deals  -- pipedrive.deals: see the note in transforms/README.md

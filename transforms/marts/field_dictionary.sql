@@ -1,14 +1,10 @@
 -- one row per (entity, column) of the readable entity views: which Pipedrive field it shows, and its options
 -- (a table, built with the views: it reads the catalog, which a view could only do under the file's own name)
+-- key: entity, column_name
 create or replace table pipedrive.field_dictionary as
 with entity_field_sources as (
-    select * from (values
-        ('deals', 'deal_fields'), ('leads', 'deal_fields'), ('persons', 'person_fields'),
-        ('organizations', 'organization_fields'), ('products', 'product_fields'),
-        ('activities', 'activity_fields'), ('users', null), ('pipelines', null), ('stages', null),
-        ('notes', null), ('deal_products', null), ('activity_types', null), ('currencies', null),
-        ('lead_labels', null)
-    ) as sources (entity, field_entity)
+    -- generated from transforms/tables.py and the models in entities/: readable entity -> field entity
+    select * from pipedrive_staging.readable_entities
 ),
 
 entity_columns as (
@@ -35,17 +31,17 @@ builtin_fields as (
 options as (
     select
         field_entity,
-        field_code,
+        field_key,
         list({'id': option_id, 'label': option_label} order by option_id) as options
     from pipedrive_staging.field_options
-    group by field_entity, field_code
+    group by field_entity, field_key
 ),
 
 described as (
     select
         entity_columns.entity,
         entity_columns.column_name,
-        coalesce(custom_columns.field_key, builtin_fields.field_code) as field_key,
+        coalesce(custom_columns.field_key, builtin_fields.field_key) as field_key,
         coalesce(custom_columns.field_name, builtin_fields.field_name) as field_name,
         coalesce(custom_columns.field_type, builtin_fields.field_type) as field_type,
         custom_columns.field_key is not null as is_custom,
@@ -58,7 +54,7 @@ described as (
         and custom_columns.column_name = entity_columns.column_name
     left join builtin_fields
         on builtin_fields.field_entity = entity_columns.field_entity
-        and builtin_fields.field_code = entity_columns.column_name
+        and builtin_fields.field_key = entity_columns.column_name
 )
 
 select
@@ -73,5 +69,5 @@ select
 from described
 left join options
     on options.field_entity = described.field_entity
-    and options.field_code = described.field_key
+    and options.field_key = described.field_key
 order by described.entity, described.ordinal_position

@@ -1,4 +1,5 @@
 -- one row per stage of each pipeline (not deleted): open deals in it, and deals that got at least that far
+-- key: stage_id
 create or replace view pipedrive.pipeline_funnel as
 with stages as (
     select

@@ -1,4 +1,5 @@
 -- one row per calendar month (UTC, of won_time) and currency: won deals (not deleted) and their value
+-- key: month, currency
 create or replace view pipedrive.revenue_by_month as
 with won_deals as (
     select won_time, currency, value

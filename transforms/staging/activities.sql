@@ -1,21 +1,6 @@
 -- one row per activity in pipedrive_raw.activities (deleted included), v1 and v2 rows alike
 create or replace view pipedrive_staging.activities as
-with expected_columns as (
-    select
-        null::varchar as id, null::varchar as subject, null::varchar as type, null::varchar as owner_id,
-        null::varchar as user_id, null::varchar as creator_user_id, null::varchar as created_by_user_id,
-        null::varchar as deal_id, null::varchar as lead_id, null::varchar as person_id, null::varchar as org_id,
-        null::varchar as due_date, null::varchar as due_time, null::varchar as duration, null::varchar as busy,
-        null::varchar as busy_flag, null::varchar as done, null::varchar as marked_as_done_time,
-        null::varchar as note, null::varchar as priority, null::varchar as add_time, null::varchar as update_time,
-        null::varchar as is_deleted, null::varchar as active_flag, null::varchar as custom_fields,
-        null::varchar as _source_api, null::varchar as _extracted_at
-    where false
-),
-
-source as (
-    select * from expected_columns
-    union all by name
+with source as (
     select * from pipedrive_raw.activities
 ),
 

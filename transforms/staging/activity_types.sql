@@ -1,17 +1,6 @@
 -- one row per activity type in pipedrive_raw.activity_types (API v1 only)
 create or replace view pipedrive_staging.activity_types as
-with expected_columns as (
-    select
-        null::varchar as id, null::varchar as name, null::varchar as key_string, null::varchar as icon_key,
-        null::varchar as color, null::varchar as order_nr, null::varchar as is_custom_flag,
-        null::varchar as active_flag, null::varchar as add_time, null::varchar as update_time,
-        null::varchar as is_deleted, null::varchar as _source_api
-    where false
-),
-
-source as (
-    select * from expected_columns
-    union all by name
+with source as (
     select * from pipedrive_raw.activity_types
 ),
 

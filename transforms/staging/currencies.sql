@@ -1,16 +1,6 @@
 -- one row per currency in pipedrive_raw.currencies (API v1 only)
 create or replace view pipedrive_staging.currencies as
-with expected_columns as (
-    select
-        null::varchar as id, null::varchar as code, null::varchar as name, null::varchar as symbol,
-        null::varchar as decimal_points, null::varchar as is_custom_flag, null::varchar as active_flag,
-        null::varchar as is_deleted, null::varchar as _source_api
-    where false
-),
-
-source as (
-    select * from expected_columns
-    union all by name
+with source as (
     select * from pipedrive_raw.currencies
 ),
 

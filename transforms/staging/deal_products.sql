@@ -1,21 +1,6 @@
 -- one row per product attached to a deal in pipedrive_raw.deal_products
 create or replace view pipedrive_staging.deal_products as
-with expected_columns as (
-    select
-        null::varchar as id, null::varchar as deal_id, null::varchar as product_id,
-        null::varchar as product_variation_id, null::varchar as name, null::varchar as order_nr,
-        null::varchar as item_price, null::varchar as quantity, null::varchar as discount,
-        null::varchar as discount_type, null::varchar as tax, null::varchar as tax_method, null::varchar as sum,
-        null::varchar as currency, null::varchar as comments, null::varchar as is_enabled,
-        null::varchar as enabled_flag, null::varchar as billing_frequency,
-        null::varchar as billing_frequency_cycles, null::varchar as billing_start_date,
-        null::varchar as add_time, null::varchar as update_time, null::varchar as is_deleted, null::varchar as _source_api
-    where false
-),
-
-source as (
-    select * from expected_columns
-    union all by name
+with source as (
     select * from pipedrive_raw.deal_products
 ),
 

@@ -1,16 +1,6 @@
 -- one row per deal per sync run that extracted it (appended by the sync), for stage history
 create or replace view pipedrive_staging.deal_snapshots as
-with expected_columns as (
-    select
-        null::varchar as id, null::varchar as stage_id, null::varchar as pipeline_id, null::varchar as status,
-        null::varchar as value, null::varchar as currency, null::varchar as update_time,
-        null::varchar as is_deleted, null::varchar as _archived, null::varchar as _extracted_at
-    where false
-),
-
-source as (
-    select * from expected_columns
-    union all by name
+with source as (
     select * from pipedrive_raw.deal_snapshots
 ),
 

@@ -1,27 +1,6 @@
 -- one row per deal in pipedrive_raw.deals (deleted and archived included), v1 and v2 rows alike
 create or replace view pipedrive_staging.deals as
-with expected_columns as (
-    -- every column the view reads, so that a column missing from raw (all values null) reads as null
-    select
-        null::varchar as id, null::varchar as title, null::varchar as owner_id, null::varchar as user_id,
-        null::varchar as person_id, null::varchar as org_id,
-        null::varchar as pipeline_id, null::varchar as stage_id, null::varchar as value,
-        null::varchar as currency, null::varchar as status, null::varchar as probability,
-        null::varchar as lost_reason, null::varchar as visible_to, null::varchar as label_ids,
-        null::varchar as label, null::varchar as origin, null::varchar as channel,
-        null::varchar as source_lead_id, null::varchar as expected_close_date,
-        null::varchar as add_time, null::varchar as update_time, null::varchar as stage_change_time,
-        null::varchar as close_time, null::varchar as won_time, null::varchar as lost_time,
-        null::varchar as arr, null::varchar as mrr, null::varchar as acv,
-        null::varchar as is_deleted, null::varchar as deleted, null::varchar as is_archived,
-        null::varchar as _archived, null::varchar as custom_fields, null::varchar as _source_api,
-        null::varchar as _extracted_at
-    where false
-),
-
-source as (
-    select * from expected_columns
-    union all by name
+with source as (
     select * from pipedrive_raw.deals
 ),
 

@@ -3,7 +3,7 @@ create or replace view pipedrive_staging.field_options as
 with option_lists as (
     select
         field_entity,
-        field_code,
+        field_key,
         unnest(from_json(options, '[{"id": "BIGINT", "label": "VARCHAR"}]')) as option
     from pipedrive_staging.field_definitions
     where field_type in ('enum', 'set') and options is not null
@@ -11,7 +11,7 @@ with option_lists as (
 
 select
     field_entity,
-    field_code,
+    field_key,
     option.id as option_id,
     option.label as option_label
 from option_lists

@@ -1,15 +1,6 @@
 -- one row per lead label in pipedrive_raw.lead_labels (API v1 only)
 create or replace view pipedrive_staging.lead_labels as
-with expected_columns as (
-    select
-        null::varchar as id, null::varchar as name, null::varchar as color, null::varchar as add_time,
-        null::varchar as update_time, null::varchar as is_deleted, null::varchar as _source_api
-    where false
-),
-
-source as (
-    select * from expected_columns
-    union all by name
+with source as (
     select * from pipedrive_raw.lead_labels
 ),
 

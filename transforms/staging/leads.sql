@@ -1,21 +1,6 @@
 -- one row per lead in pipedrive_raw.leads (API v1 only; archived leads included, flagged)
 create or replace view pipedrive_staging.leads as
-with expected_columns as (
-    select
-        null::varchar as id, null::varchar as title, null::varchar as owner_id, null::varchar as creator_id,
-        null::varchar as person_id, null::varchar as organization_id, null::varchar as label_ids,
-        null::varchar as value, null::varchar as expected_close_date, null::varchar as source_name,
-        null::varchar as origin, null::varchar as channel, null::varchar as was_seen,
-        null::varchar as is_archived, null::varchar as _archived, null::varchar as visible_to,
-        null::varchar as add_time, null::varchar as update_time, null::varchar as is_deleted,
-        null::varchar as custom_fields,
-        null::varchar as _source_api, null::varchar as _extracted_at
-    where false
-),
-
-source as (
-    select * from expected_columns
-    union all by name
+with source as (
     select * from pipedrive_raw.leads
 ),
 

@@ -1,17 +1,6 @@
 -- one row per note in pipedrive_raw.notes (API v1 only)
 create or replace view pipedrive_staging.notes as
-with expected_columns as (
-    select
-        null::varchar as id, null::varchar as content, null::varchar as user_id, null::varchar as deal_id,
-        null::varchar as person_id, null::varchar as org_id, null::varchar as lead_id,
-        null::varchar as pinned_to_deal_flag, null::varchar as add_time, null::varchar as update_time,
-        null::varchar as active_flag, null::varchar as is_deleted, null::varchar as _source_api
-    where false
-),
-
-source as (
-    select * from expected_columns
-    union all by name
+with source as (
     select * from pipedrive_raw.notes
 ),
 

@@ -1,18 +1,6 @@
 -- one row per organization in pipedrive_raw.organizations (deleted included), v1 and v2 rows alike
 create or replace view pipedrive_staging.organizations as
-with expected_columns as (
-    select
-        null::varchar as id, null::varchar as name, null::varchar as owner_id, null::varchar as address,
-        null::varchar as address_formatted_address, null::varchar as label_ids, null::varchar as visible_to,
-        null::varchar as add_time, null::varchar as update_time, null::varchar as is_deleted,
-        null::varchar as active_flag, null::varchar as custom_fields, null::varchar as _source_api,
-        null::varchar as _extracted_at
-    where false
-),
-
-source as (
-    select * from expected_columns
-    union all by name
+with source as (
     select * from pipedrive_raw.organizations
 ),
 

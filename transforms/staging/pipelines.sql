@@ -1,17 +1,6 @@
 -- one row per pipeline in pipedrive_raw.pipelines (deleted included), v1 and v2 rows alike
 create or replace view pipedrive_staging.pipelines as
-with expected_columns as (
-    select
-        null::varchar as id, null::varchar as name, null::varchar as order_nr,
-        null::varchar as is_deal_probability_enabled, null::varchar as deal_probability,
-        null::varchar as add_time, null::varchar as update_time, null::varchar as is_deleted,
-        null::varchar as active, null::varchar as _source_api
-    where false
-),
-
-source as (
-    select * from expected_columns
-    union all by name
+with source as (
     select * from pipedrive_raw.pipelines
 ),
 

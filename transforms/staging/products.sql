@@ -1,19 +1,6 @@
 -- one row per product in pipedrive_raw.products (deleted included), v1 and v2 rows alike
 create or replace view pipedrive_staging.products as
-with expected_columns as (
-    select
-        null::varchar as id, null::varchar as name, null::varchar as code, null::varchar as description,
-        null::varchar as unit, null::varchar as tax, null::varchar as category, null::varchar as owner_id,
-        null::varchar as is_linkable, null::varchar as selectable, null::varchar as visible_to,
-        null::varchar as prices, null::varchar as billing_frequency, null::varchar as add_time,
-        null::varchar as update_time, null::varchar as is_deleted, null::varchar as active_flag,
-        null::varchar as custom_fields, null::varchar as _source_api, null::varchar as _extracted_at
-    where false
-),
-
-source as (
-    select * from expected_columns
-    union all by name
+with source as (
     select * from pipedrive_raw.products
 ),
 

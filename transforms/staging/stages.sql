@@ -1,18 +1,6 @@
 -- one row per stage in pipedrive_raw.stages (deleted included), v1 and v2 rows alike
 create or replace view pipedrive_staging.stages as
-with expected_columns as (
-    select
-        null::varchar as id, null::varchar as name, null::varchar as order_nr, null::varchar as pipeline_id,
-        null::varchar as deal_probability, null::varchar as is_deal_rot_enabled, null::varchar as rotten_flag,
-        null::varchar as days_to_rotten, null::varchar as rotten_days, null::varchar as add_time,
-        null::varchar as update_time, null::varchar as is_deleted, null::varchar as active_flag,
-        null::varchar as _source_api
-    where false
-),
-
-source as (
-    select * from expected_columns
-    union all by name
+with source as (
     select * from pipedrive_raw.stages
 ),
 

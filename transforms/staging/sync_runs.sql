@@ -1,18 +1,6 @@
 -- one row per sync run in pipedrive_raw.sync_runs (written by the sync itself, not read from Pipedrive)
 create or replace view pipedrive_staging.sync_runs as
-with expected_columns as (
-    select
-        null::varchar as run_id, null::timestamptz as started_at, null::timestamptz as ended_at,
-        null::varchar as outcome, null::varchar as message, null::varchar as rows_per_entity,
-        null::bigint as rows, null::bigint as requests, null::bigint as tokens,
-        null::bigint as tokens_left_today, null::varchar as entities_skipped,
-        null::boolean as full_refresh, null::varchar as resources
-    where false
-),
-
-source as (
-    select * from expected_columns
-    union all by name
+with source as (
     select * from pipedrive_raw.sync_runs
 ),
 

@@ -1,18 +1,6 @@
 -- one row per user in pipedrive_raw.users (API v1 only: `created`/`modified` instead of add/update time)
 create or replace view pipedrive_staging.users as
-with expected_columns as (
-    select
-        null::varchar as id, null::varchar as name, null::varchar as email, null::varchar as lang,
-        null::varchar as locale, null::varchar as timezone_name, null::varchar as default_currency,
-        null::varchar as role_id, null::varchar as is_admin, null::varchar as active_flag,
-        null::varchar as created, null::varchar as modified, null::varchar as last_login,
-        null::varchar as is_deleted, null::varchar as _source_api
-    where false
-),
-
-source as (
-    select * from expected_columns
-    union all by name
+with source as (
     select * from pipedrive_raw.users
 ),
 
