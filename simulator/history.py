@@ -136,23 +136,57 @@ def seeded_past(store, deal: dict) -> list[Change]:
         return []
     rng = random.Random(f"{store.seed}:deal-history:{deal_id}")
     owner = deal.get("owner_id") or 1
-    events: list[tuple[int, str, str | None, str | None, int]] = []
+    # the dice are thrown in this order: stages, owner, value (the same seed gives the same past)
+    events = [
+        *_stage_events(store, deal, rng, add_ts, update_ts, owner),
+        *_owner_event(store, rng, add_ts, update_ts, owner),
+        *_value_event(deal, rng, add_ts, update_ts, owner),
+        *_end_events(deal, add_ts, update_ts, owner),
+    ]
+    events.sort(key=lambda event: event[0])
+    return [
+        Change(seq, ts, key, before, after, actor, "app")
+        for seq, (ts, key, before, after, actor) in enumerate(events)
+    ]
+
+
+Event = tuple[int, str, "str | None", "str | None", int]  # (ts, field key, old, new, actor)
+
+
+def _stage_events(store, deal: dict, rng, add_ts: int, update_ts: int, owner: int) -> list[Event]:
     stage_moved = deal.get("stage_change_time")
     path = _stage_path(store, deal, rng) if stage_moved else []
-    if len(path) > 1:
-        last_move = max(add_ts + 1, min(update_ts, int(parse_instant(stage_moved))))
-        span = last_move - add_ts
-        moments = sorted(add_ts + int(rng.random() * span) for _ in range(len(path) - 2))
-        for (before, after), ts in zip(zip(path, path[1:], strict=False), [*moments, last_move], strict=True):
-            events.append((ts, "stage_id", str(before), str(after), owner))
+    if len(path) < 2:
+        return []
+    last_move = max(add_ts + 1, min(update_ts, int(parse_instant(stage_moved))))
+    span = last_move - add_ts
+    moments = sorted(add_ts + int(rng.random() * span) for _ in range(len(path) - 2))
+    moves = zip(path, path[1:], strict=False)
+    return [
+        (ts, "stage_id", str(before), str(after), owner)
+        for (before, after), ts in zip(moves, [*moments, last_move], strict=True)
+    ]
+
+
+def _owner_event(store, rng, add_ts: int, update_ts: int, owner: int) -> list[Event]:
     users = len(store.tables["users"]) or 1
     if users > 1 and rng.random() < 0.2:
         previous = 1 + (owner + int(rng.random() * (users - 1))) % users
-        events.append((_moment(rng, add_ts, update_ts), "user_id", str(previous), str(owner), previous))
+        return [(_moment(rng, add_ts, update_ts), "user_id", str(previous), str(owner), previous)]
+    return []
+
+
+def _value_event(deal: dict, rng, add_ts: int, update_ts: int, owner: int) -> list[Event]:
     value = deal.get("value") or 0
     if value and rng.random() < 0.35:
         earlier = as_text(round(value * (0.5 + rng.random()), 2))
-        events.append((_moment(rng, add_ts, update_ts), "value", earlier, as_text(value), owner))
+        return [(_moment(rng, add_ts, update_ts), "value", earlier, as_text(value), owner)]
+    return []
+
+
+def _end_events(deal: dict, add_ts: int, update_ts: int, owner: int) -> list[Event]:
+    """The close, the delete and the archiving, as the deal's current state says."""
+    events: list[Event] = []
     closed = deal.get("close_time")
     if deal.get("status") in ("won", "lost") and closed:
         ts = max(add_ts + 1, min(update_ts, int(parse_instant(closed))))
@@ -163,11 +197,7 @@ def seeded_past(store, deal: dict) -> list[Change]:
         events.append((update_ts, "status", deal.get("status") or "open", "deleted", owner))
     if deal.get("is_archived"):
         events.append((update_ts, "is_archived", "false", "true", owner))
-    events.sort(key=lambda event: event[0])
-    return [
-        Change(seq, ts, key, before, after, actor, "app")
-        for seq, (ts, key, before, after, actor) in enumerate(events)
-    ]
+    return events
 
 
 def _stage_path(store, deal: dict, rng) -> list[int]:

@@ -235,7 +235,6 @@ def update(store: Store, entity: str, record_id, changes: dict) -> dict:
 
 
 def _apply(store: Store, entity: str, record: dict, data: dict, creating: bool) -> None:
-    now = store.clock.now()
     known = DEFAULTS[entity]
     for key, value in data.items():
         if key in READ_ONLY_KEYS or key == "custom_fields":
@@ -247,36 +246,49 @@ def _apply(store: Store, entity: str, record: dict, data: dict, creating: bool) 
         record[key] = value
     if record.get("owner_id") is None and "owner_id" in known:
         record["owner_id"] = 1
-    if entity == "deals":
-        _deal_rules(store, record, data, creating, now)
-    elif entity == "persons" and creating and record["first_name"] is None:
+    if entity in ENTITY_RULES:
+        ENTITY_RULES[entity](store, record, data, creating, store.clock.now())
+
+
+def _person_rules(store: Store, record: dict, data: dict, creating: bool, now: int) -> None:
+    if creating and record["first_name"] is None:
         first, _, last = record["name"].partition(" ")
         record["first_name"], record["last_name"] = first, last or None
-    elif entity == "activities":
-        if creating:
-            record["creator_user_id"] = record["owner_id"]
-            record["subject"] = record["subject"] or record["type"].capitalize()
-        if "done" in data:
-            record["marked_as_done_time"] = iso(now) if data["done"] else None
-    elif entity == "stages" and creating and record["order_nr"] is None:
+
+
+def _activity_rules(store: Store, record: dict, data: dict, creating: bool, now: int) -> None:
+    if creating:
+        record["creator_user_id"] = record["owner_id"]
+        record["subject"] = record["subject"] or record["type"].capitalize()
+    if "done" in data:
+        record["marked_as_done_time"] = iso(now) if data["done"] else None
+
+
+def _stage_rules(store: Store, record: dict, data: dict, creating: bool, now: int) -> None:
+    if creating and record["order_nr"] is None:
         record["order_nr"] = 1 + sum(
             1
             for stage in store.tables["stages"].rows.values()
             if stage["pipeline_id"] == record["pipeline_id"]
         )
-    elif entity == "pipelines" and creating and record["order_nr"] is None:
+
+
+def _pipeline_rules(store: Store, record: dict, data: dict, creating: bool, now: int) -> None:
+    if creating and record["order_nr"] is None:
         record["order_nr"] = len(store.tables["pipelines"]) + 1
-    elif entity == "deal_products":
-        product = store.get("products", record["product_id"])
-        deal = store.get("deals", record["deal_id"])
-        record["name"] = record["name"] or product["name"]
-        record["currency"] = record["currency"] or deal["currency"]
-        discount = record["discount"] or 0
-        gross = record["item_price"] * record["quantity"]
-        net = gross * (100 - discount) / 100 if record["discount_type"] == "percentage" else gross - discount
-        record["sum"] = round(net, 2)
-        if creating and record["order_nr"] is None:
-            record["order_nr"] = len(store.deal_product_ids.get(record["deal_id"], ())) + 1
+
+
+def _deal_product_rules(store: Store, record: dict, data: dict, creating: bool, now: int) -> None:
+    product = store.get("products", record["product_id"])
+    deal = store.get("deals", record["deal_id"])
+    record["name"] = record["name"] or product["name"]
+    record["currency"] = record["currency"] or deal["currency"]
+    discount = record["discount"] or 0
+    gross = record["item_price"] * record["quantity"]
+    net = gross * (100 - discount) / 100 if record["discount_type"] == "percentage" else gross - discount
+    record["sum"] = round(net, 2)
+    if creating and record["order_nr"] is None:
+        record["order_nr"] = len(store.deal_product_ids.get(record["deal_id"], ())) + 1
 
 
 def _deal_rules(store: Store, record: dict, data: dict, creating: bool, now: int) -> None:
@@ -304,6 +316,16 @@ def _deal_rules(store: Store, record: dict, data: dict, creating: bool, now: int
             record["lost_reason"] = None
 
 
+ENTITY_RULES = {
+    "deals": _deal_rules,
+    "persons": _person_rules,
+    "activities": _activity_rules,
+    "stages": _stage_rules,
+    "pipelines": _pipeline_rules,
+    "deal_products": _deal_product_rules,
+}
+
+
 def _must_exist(store: Store, entity: str, record_id, key: str) -> None:
     if record_id not in store.tables[entity].rows:
         raise bad_request(f"{key} {record_id} does not exist")
@@ -323,56 +345,61 @@ def _custom_values(store: Store, entity: str, values: dict) -> dict:
     return clean
 
 
+# v2 composite values: the keys each keeps besides `value`
+VALUE_PARTS = {
+    "monetary": ("currency",),
+    "daterange": ("until",),
+    "time": ("timezone_id", "timezone_name"),
+    "timerange": ("until", "timezone_id", "timezone_name"),
+    "address": ADDRESS_PARTS,
+}
+REFERENCE_TARGETS = {"user": "users", "org": "organizations", "people": "persons"}
+TEXT_TYPES = ("varchar", "varchar_auto", "text", "phone", "date")
+
+
 def _check_value(store: Store, field: dict, value):
+    """The value as stored (composite values keep only their known parts), or a 400 saying why not."""
     kind = field["field_type"]
-    option_ids = {item["id"] for item in field.get("options") or ()}
-    problem = None
-    if kind == "enum" and value not in option_ids:
-        problem = "must be one of the field's option ids"
-    elif kind == "set":
-        if not isinstance(value, list) or not set(value) <= option_ids:
-            problem = "must be a list of the field's option ids"
-        else:
-            value = sorted(set(value))
-    elif kind == "double" and (isinstance(value, bool) or not isinstance(value, int | float)):
-        problem = "must be a number"
-    elif kind == "monetary" and not (isinstance(value, dict) and "value" in value):
-        problem = "must be an object {value, currency}"
-    elif kind in ("daterange", "timerange", "time") and not (isinstance(value, dict) and "value" in value):
-        problem = "must be an object with 'value'"
-    elif kind in ("user", "org", "people"):
-        target = {"user": "users", "org": "organizations", "people": "persons"}[kind]
-        if value not in store.tables[target].rows:
-            problem = f"must be an existing {target} id"
-    elif kind == "address":
-        if isinstance(value, str):
-            value = {"value": value, **dict.fromkeys(ADDRESS_PARTS)}
-        elif not (isinstance(value, dict) and "value" in value):
-            problem = "must be an address object or a string"
-    elif kind in ("varchar", "varchar_auto", "text", "phone", "date") and not isinstance(value, str):
-        problem = "must be a string"
+    if kind == "address" and isinstance(value, str):
+        value = {"value": value}
+    problem = _value_problem(store, field, value)
     if problem:
         raise bad_request(f"Custom field '{field['field_name']}' ({field['field_code']}) {problem}")
-    if kind == "monetary":
-        return {"value": value["value"], "currency": value.get("currency")}
-    if kind == "daterange":
-        return {"value": value["value"], "until": value.get("until")}
-    if kind == "time":
-        return {
-            "value": value["value"],
-            "timezone_id": value.get("timezone_id"),
-            "timezone_name": value.get("timezone_name"),
-        }
-    if kind == "timerange":
-        return {
-            "value": value["value"],
-            "until": value.get("until"),
-            "timezone_id": value.get("timezone_id"),
-            "timezone_name": value.get("timezone_name"),
-        }
-    if kind == "address":
-        return {"value": value["value"], **{part: value.get(part) for part in ADDRESS_PARTS}}
+    if kind == "set":
+        return sorted(set(value))
+    if kind in VALUE_PARTS:
+        return {"value": value["value"], **{part: value.get(part) for part in VALUE_PARTS[kind]}}
     return value
+
+
+def _value_problem(store: Store, field: dict, value) -> str | None:
+    kind = field["field_type"]
+    option_ids = {item["id"] for item in field.get("options") or ()}
+    if kind == "enum":
+        return None if value in option_ids else "must be one of the field's option ids"
+    if kind == "set":
+        valid = isinstance(value, list) and set(value) <= option_ids
+        return None if valid else "must be a list of the field's option ids"
+    if kind == "double":
+        valid = isinstance(value, int | float) and not isinstance(value, bool)
+        return None if valid else "must be a number"
+    if kind in VALUE_PARTS:
+        return None if isinstance(value, dict) and "value" in value else COMPOSITE_PROBLEMS[kind]
+    if kind in REFERENCE_TARGETS:
+        target = REFERENCE_TARGETS[kind]
+        return None if value in store.tables[target].rows else f"must be an existing {target} id"
+    if kind in TEXT_TYPES and not isinstance(value, str):
+        return "must be a string"
+    return None
+
+
+COMPOSITE_PROBLEMS = {
+    "monetary": "must be an object {value, currency}",
+    "daterange": "must be an object with 'value'",
+    "time": "must be an object with 'value'",
+    "timerange": "must be an object with 'value'",
+    "address": "must be an address object or a string",
+}
 
 
 def _uuid(store: Store, entity: str) -> str:

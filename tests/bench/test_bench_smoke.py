@@ -5,7 +5,7 @@ from __future__ import annotations
 from bench.report import render
 from bench.scenarios import run_scenarios
 
-SCENARIO_KEYS = ["deals_full", "midsize_full", "incremental", "latency", "scale", "transforms"]
+SCENARIO_KEYS = ["deals_full", "midsize_full", "incremental", "latency", "scale", "transforms", "startup"]
 
 
 def test_every_scenario_runs_and_is_reported(tmp_path):

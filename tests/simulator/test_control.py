@@ -47,17 +47,8 @@ def test_counts_and_relations_are_consistent(simulator):
         60,
         200,
     ]
-    users = {row["id"] for row in sim.truth("users")}
-    persons = {row["id"] for row in sim.truth("persons")}
-    orgs = {row["id"] for row in sim.truth("organizations")}
-    stages = {row["id"]: row["pipeline_id"] for row in sim.truth("stages")}
     deals = sim.truth("deals")
-    for deal in deals:
-        assert deal["owner_id"] in users
-        assert stages[deal["stage_id"]] == deal["pipeline_id"]
-        assert deal["person_id"] is None or deal["person_id"] in persons
-        assert deal["org_id"] is None or deal["org_id"] in orgs
-        assert (deal["won_time"] is not None) == (deal["status"] == "won")
+    assert_deals_point_at_existing_records(sim, deals)
     null_people = sum(deal["person_id"] is None for deal in deals) / len(deals)
     assert 0.05 < null_people < 0.3
     deal_ids = {deal["id"] for deal in deals}
@@ -69,6 +60,19 @@ def test_counts_and_relations_are_consistent(simulator):
         assert attachment["product_id"] in products and attachment["deal_id"] in deal_ids
     currencies = {deal["currency"] for deal in deals}
     assert {"EUR", "USD"} <= currencies
+
+
+def assert_deals_point_at_existing_records(sim, deals: list[dict]) -> None:
+    users = {row["id"] for row in sim.truth("users")}
+    persons = {row["id"] for row in sim.truth("persons")}
+    orgs = {row["id"] for row in sim.truth("organizations")}
+    stages = {row["id"]: row["pipeline_id"] for row in sim.truth("stages")}
+    for deal in deals:
+        assert deal["owner_id"] in users
+        assert stages[deal["stage_id"]] == deal["pipeline_id"]
+        assert deal["person_id"] is None or deal["person_id"] in persons
+        assert deal["org_id"] is None or deal["org_id"] in orgs
+        assert (deal["won_time"] is not None) == (deal["status"] == "won")
 
 
 def test_truth_matches_the_api_and_can_hide_deleted(simulator):
