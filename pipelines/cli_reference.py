@@ -1,4 +1,5 @@
-"""Write docs/cli.md from the click commands themselves: `python -m pipelines.cli_reference`.
+"""Write docs/cli.md from the click commands themselves: `python -m pipelines.cli_reference`
+(`--check`: only say whether docs/cli.md is up to date, exit 1 when it is not).
 
 The reference is each command's `--help` at a fixed width, so it cannot drift from the code:
 tests/project/test_cli_docs.py fails when docs/cli.md, or README's command table, disagrees.
@@ -41,6 +42,17 @@ def render() -> str:
     return "\n".join(sections)
 
 
-if __name__ == "__main__":
-    REFERENCE.write_text(render(), encoding="utf-8")
+def main(argv: list[str]) -> int:
+    text = render()
+    if argv == ["--check"]:
+        if REFERENCE.read_text(encoding="utf-8") == text:
+            return 0
+        sys.stderr.write(f"{REFERENCE} is stale: run python -m pipelines.cli_reference\n")
+        return 1
+    REFERENCE.write_text(text, encoding="utf-8")
     sys.stdout.write(f"wrote {REFERENCE}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

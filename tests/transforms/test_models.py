@@ -7,9 +7,9 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
+from pipelines.cli import main as cli
 from tests.transforms.raw_layout import write_raw_table
 from transforms import raw_relations, run_transforms
-from transforms.cli import transform_command
 from transforms.models import CUSTOM_FIELD_STEP, Model, ModelOrderError, load_models, run_order
 from transforms.runner import ModelCheckError
 from transforms.tables import ENTITY_FIELDS, FIELD_ENTITIES, RAW_TABLES
@@ -110,7 +110,7 @@ def test_a_repeated_key_fails_the_build_and_keeps_the_previous_views(tmp_path):
 def test_a_null_key_is_one_error_line_from_the_command(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # no column_names.toml here
     path = deals_database(tmp_path, [{"id": None, "title": "No id", "is_deleted": False}])
-    outcome = CliRunner().invoke(transform_command, ["--duckdb", path])
+    outcome = CliRunner().invoke(cli, ["transform", "--duckdb", path])
     assert outcome.exit_code == 1
     assert outcome.output.strip().splitlines() == [
         "Error: pipedrive.deals_enriched (key id): 1 rows have a null key; the previous views were kept"
