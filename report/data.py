@@ -8,7 +8,7 @@ from datetime import datetime
 import duckdb
 
 from shared.run_log import RunSummary, TodaysSpend, recent_runs, todays_spend
-from shared.warehouse import RAW_SCHEMA, READABLE_SCHEMA
+from shared.warehouse import RAW_SCHEMA, READABLE_SCHEMA, raw_table_stats
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def read_report_data(con: duckdb.DuckDBPyConnection, duckdb_path=None) -> Report
         funnel=[FunnelStage(*row) for row in rows(FUNNEL_SQL)],
         revenue=[MonthRevenue(*row) for row in rows(REVENUE_SQL)],
         activities=[OwnerActivities(*row) for row in rows(ACTIVITIES_SQL)],
-        freshness=read_freshness(con, catalog),
+        freshness=read_freshness(con),
         runs=recent_runs(con, duckdb_path, RAW_SCHEMA, limit=LAST_RUNS),
         spend=todays_spend(con, duckdb_path, RAW_SCHEMA),
     )
@@ -104,20 +104,6 @@ order by done + open desc, owner
 """
 
 
-def read_freshness(con: duckdb.DuckDBPyConnection, catalog: str) -> list[EntityFreshness]:
+def read_freshness(con: duckdb.DuckDBPyConnection) -> list[EntityFreshness]:
     """Rows and last extraction time of every raw table (dlt's own bookkeeping tables left out)."""
-    columns: dict[str, set[str]] = {}
-    for table, column in con.execute(
-        "select table_name, column_name from information_schema.columns"
-        " where table_schema = ? and table_catalog = current_database()",
-        [RAW_SCHEMA],
-    ).fetchall():
-        if not table.startswith("_dlt"):
-            columns.setdefault(table, set()).add(column)
-    freshness = []
-    for table in sorted(columns):
-        stamp = "max(_extracted_at)" if "_extracted_at" in columns[table] else "null"
-        query = f'select count(*), {stamp} from "{catalog}".{RAW_SCHEMA}."{table}"'
-        rows, last = con.execute(query).fetchone()
-        freshness.append(EntityFreshness(table, rows, last))
-    return freshness
+    return [EntityFreshness(*stats) for stats in raw_table_stats(con)]

@@ -17,6 +17,28 @@ READABLE_SCHEMA = "pipedrive"  # what analysts query: readable entity views and 
 SCHEMAS = (RAW_SCHEMA, STAGING_SCHEMA, READABLE_SCHEMA)
 
 
+def raw_table_stats(con) -> list[tuple[str, int, object]]:
+    """(table, rows, last `_extracted_at` or None) of every raw table, dlt's own tables left out:
+    what `status` and the report show about freshness. `con` is an open DuckDB connection."""
+    columns: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        "select table_name, column_name from information_schema.columns"
+        " where table_schema = ? and table_catalog = current_database()",
+        [RAW_SCHEMA],
+    ).fetchall():
+        if not table.startswith("_dlt"):
+            columns.setdefault(table, set()).add(column)
+    catalog = con.execute("select current_database()").fetchone()[0].replace('"', '""')
+    stats = []
+    for table in sorted(columns):
+        stamp = "max(_extracted_at)" if "_extracted_at" in columns[table] else "null"
+        rows, last = con.execute(
+            f'select count(*), {stamp} from "{catalog}".{RAW_SCHEMA}."{table}"'
+        ).fetchone()
+        stats.append((table, rows, last))
+    return stats
+
+
 def catalog_clash_warning(duckdb_path: str | Path) -> str | None:
     """A file named like one of our schemas still syncs, but analysts must then write
     `<file>.<schema>.<table>`; say so before they hit DuckDB's "ambiguous reference" error."""
