@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
+
+from pipelines.account import account_in_database, describe
 from pipelines.summary import summary_lines
 from pipelines.sync import run_sync
+from shared.warehouse import DatabaseFileError
 
 DEMO_SEED = 42
 DAY = 86_400
+DEMO_COMPANY_DOMAIN = "pipedrive-sync-demo"  # the demo replaces only databases of this account
 
 
 def demo_counts(deals: int) -> dict[str, int]:
@@ -25,13 +31,37 @@ def demo_counts(deals: int) -> dict[str, int]:
     }
 
 
+def check_demo_may_replace(path: Path) -> None:
+    """The demo starts from an empty database, but never deletes one it did not create."""
+    if not path.exists():
+        return
+    try:
+        account = account_in_database(path)
+    except duckdb.Error:
+        account = None
+    if account is None or account.get("domain") != DEMO_COMPANY_DOMAIN:
+        holds = f"Pipedrive account {describe(account)}" if account else "data the demo did not create"
+        raise DatabaseFileError(
+            f"{path} holds {holds}; the demo never overwrites it. Run the demo with another --duckdb path, "
+            "or move that file away yourself."
+        )
+
+
 def run_demo(duckdb_path: str | Path, deals: int, echo: Callable[[str], None], progress) -> int:
     from simulator.control import Simulator
 
     path = Path(duckdb_path)
+    check_demo_may_replace(path)
     for stale in (path, Path(f"{path}.wal")):
         stale.unlink(missing_ok=True)  # a fresh demo database; run_sync then forgets old cursors
-    with Simulator.start(seed=DEMO_SEED, counts=demo_counts(deals), token="demo-token") as sim:
+    started_at = int(time.time()) - DAY  # the demo's day of changes ends about now: dates look current
+    with Simulator.start(
+        seed=DEMO_SEED,
+        counts=demo_counts(deals),
+        token="demo-token",
+        company_domain=DEMO_COMPANY_DOMAIN,
+        start_time=started_at,
+    ) as sim:
         echo(f"1) Simulated Pipedrive account at {sim.base_url} ({deals:,} deals)")
         echo(f"2) Full sync into {path}")
         full = run_sync(base_url=sim.base_url, api_token=sim.token, duckdb_path=path, progress=progress)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from shared.warehouse import is_lock_conflict, lock_path_for
 from sources.pipedrive.errors import PipedriveError
 
 
@@ -26,15 +27,10 @@ class SyncAlreadyRunningError(PipedriveError):
     """Another process is syncing into the same database."""
 
 
-def lock_path_for(duckdb_path: str | Path) -> Path:
-    path = Path(duckdb_path).resolve()
-    return path.with_name(path.name + ".lock")
-
-
 @contextmanager
 def sync_lock(duckdb_path: str | Path) -> Iterator[Path]:
     path = lock_path_for(duckdb_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)  # Postgres: dlt's state folder; DuckDB: checked before
     handle = open(path, "a+")  # noqa: SIM115 - held open for the whole run
     try:
         try:
@@ -57,10 +53,6 @@ def sync_lock(duckdb_path: str | Path) -> Iterator[Path]:
 
 class DatabaseBusyError(PipedriveError):
     """Another process (a BI tool, a notebook) has the DuckDB file open: DuckDB then refuses a writer."""
-
-
-def is_lock_conflict(error: BaseException) -> bool:
-    return isinstance(error, duckdb.IOException) and "lock on file" in str(error)
 
 
 def busy_message(duckdb_path: str | Path, waited_s: float) -> str:

@@ -20,17 +20,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-INTERVAL_PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
+INTERVAL_PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 DLT_INTERCEPT_SIGNALS = "RUNTIME__INTERCEPT_SIGNALS"
 
 
 def parse_interval(text: str) -> float:
-    """'90s', '15m', '2h', '1d' (or bare seconds) -> seconds."""
+    """'90s', '15m', '2h', '1d' -> seconds. The unit is required: a bare `15` meant 15 seconds to
+    the code and 15 minutes to the user who typed it."""
     match = INTERVAL_PATTERN.match(text)
     if not match or float(match.group(1)) <= 0:
-        raise ValueError(f"not an interval: {text!r} (use e.g. 30s, 15m, 2h, 1d)")
-    return float(match.group(1)) * UNIT_SECONDS[match.group(2) or "s"]
+        raise ValueError(f"not an interval: {text!r} (a number and a unit: 30s, 15m, 2h, 1d)")
+    return float(match.group(1)) * UNIT_SECONDS[match.group(2)]
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 
 import dlt
@@ -16,6 +17,7 @@ from sources.pipedrive.entities import ENTITIES
 from sources.pipedrive.errors import ConfigurationError
 
 DEFAULT_DUCKDB_MEMORY_LIMIT = "128MB"
+API_PATH_SUFFIX = re.compile(r"(/api)?(/v[12])?/*$")
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,17 @@ def resolve_connection(
     oauth_access_token = oauth_access_token or _config("oauth_access_token", secret=True)
     base_url = base_url or _config("base_url")
     company_domain = company_domain or _config("company_domain")
-    return Connection(resolve_base_url(company_domain, base_url), api_token, oauth_access_token)
+    return Connection(
+        resolve_base_url(company_domain, without_api_path(base_url)), api_token, oauth_access_token
+    )
+
+
+def without_api_path(base_url: str | None) -> str | None:
+    """The account's address as users copy it from the API docs (`https://acme.pipedrive.com/api/v2`,
+    `.../api/v1`, `.../v1`): the sync adds the API paths itself, so a copied one is dropped."""
+    if not base_url:
+        return base_url
+    return API_PATH_SUFFIX.sub("", str(base_url).strip())
 
 
 def resolve_v1_list_entities(explicit) -> frozenset[str]:

@@ -1,51 +1,174 @@
-"""What `pipedrive-sync status` reports: last loads, rows per table, cursors, freshness."""
+"""What `pipedrive-sync status` reports: the account, the last run (tokens used), rows per entity,
+where each entity's next run starts, and dlt's last loads, in words and relative times."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 
+from pipelines.account import ACCOUNT_KEY
 from pipelines.sync import DATASET, open_pipeline
-from sources.pipedrive.state import resource_states
+from shared.run_log import RunSummary, recent_runs
+from shared.warehouse import DatabaseFileError, check_existing_database, is_lock_conflict
+from sources.pipedrive.entities import ENTITIES
+from sources.pipedrive.state import SOURCE_NAME, resource_states
+
+DLT_LOADS_TABLE = "_dlt_loads"
 
 
 @dataclass
 class TableStatus:
     name: str
     rows: int
-    last_extracted_at: object
+    last_extracted_at: datetime | None
 
 
-def read_status(duckdb_path: str | Path, pipelines_dir: str | Path | None = None) -> dict:
-    """Loads, tables and cursors of one database (read-only; the database must exist)."""
-    with duckdb.connect(str(duckdb_path), read_only=True) as con:
-        tables = [
-            row[0]
-            for row in con.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = ? "
-                "AND table_name NOT LIKE '\\_dlt%' ESCAPE '\\' ORDER BY table_name",
-                [DATASET],
+@dataclass
+class CursorStatus:
+    label: str  # entity name, e.g. "deals (archived)"
+    position: datetime | str
+
+
+@dataclass
+class StatusReport:
+    tables: list[TableStatus] = field(default_factory=list)
+    loads: list[tuple] = field(default_factory=list)  # (load_id, status, inserted_at)
+    cursors: list[CursorStatus] = field(default_factory=list)
+    last_run: RunSummary | None = None
+    account: dict | None = None
+
+
+def read_status(duckdb_path: str | Path, pipelines_dir: str | Path | None = None) -> StatusReport:
+    """The report of one database, read-only. Raises DatabaseFileError with a hint when there is no
+    database, no synced data yet, or a sync is writing it right now."""
+    check_existing_database(duckdb_path)
+    report = StatusReport()
+    try:
+        with duckdb.connect(str(duckdb_path), read_only=True) as con:
+            if not _table_exists(con, DLT_LOADS_TABLE):
+                raise DatabaseFileError(
+                    f"{duckdb_path} holds no synced data yet; run: pipedrive-sync run --duckdb {duckdb_path}"
+                )
+            report.tables = _tables(con)
+            report.last_run = next(iter(recent_runs(con, duckdb_path, limit=1)), None)
+            report.loads = con.execute(
+                f"SELECT load_id, status, inserted_at FROM {DATASET}.{DLT_LOADS_TABLE} "
+                "ORDER BY inserted_at DESC LIMIT 5"
             ).fetchall()
-        ]
-        table_status = []
-        for table in tables:
-            has_stamp = con.execute(
-                "SELECT count(*) FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
-                "AND column_name = '_extracted_at'",
-                [DATASET, table],
-            ).fetchone()[0]
-            stamp = "max(_extracted_at)" if has_stamp else "NULL"
-            rows, last = con.execute(f'SELECT count(*), {stamp} FROM {DATASET}."{table}"').fetchone()
-            table_status.append(TableStatus(table, rows, last))
-        loads = con.execute(
-            f"SELECT load_id, status, inserted_at FROM {DATASET}._dlt_loads ORDER BY inserted_at DESC LIMIT 5"
+    except duckdb.Error as error:
+        if not is_lock_conflict(error):
+            raise
+        raise DatabaseFileError(
+            f"A sync is writing {duckdb_path} right now (DuckDB lets nobody read while a process writes); "
+            "run status again when it has finished."
+        ) from None
+    pipeline_state = open_pipeline(duckdb_path, pipelines_dir).state
+    source_state = pipeline_state.get("sources", {}).get(SOURCE_NAME, {})
+    report.cursors = _cursors(resource_states(pipeline_state))
+    report.account = source_state.get(ACCOUNT_KEY)
+    return report
+
+
+def _table_exists(con, table: str) -> bool:
+    query = "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?"
+    return con.execute(query, [DATASET, table]).fetchone()[0] > 0
+
+
+def _tables(con) -> list[TableStatus]:
+    names = [
+        row[0]
+        for row in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = ? "
+            "AND table_name NOT LIKE '\\_dlt%' ESCAPE '\\' ORDER BY table_name",
+            [DATASET],
         ).fetchall()
-    pipeline = open_pipeline(duckdb_path, pipelines_dir)
-    cursors = {
-        f"{entity} {stream}": cursor
-        for entity, state in sorted(resource_states(pipeline.state).items())
-        for stream, cursor in sorted(state.cursors.items())
-    }
-    return {"tables": table_status, "loads": loads, "cursors": cursors}
+    ]
+    tables = []
+    for table in names:
+        has_stamp = con.execute(
+            "SELECT count(*) FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
+            "AND column_name = '_extracted_at'",
+            [DATASET, table],
+        ).fetchone()[0]
+        stamp = "max(_extracted_at)" if has_stamp else "NULL"
+        rows, last = con.execute(f'SELECT count(*), {stamp} FROM {DATASET}."{table}"').fetchone()
+        tables.append(TableStatus(table, rows, last))
+    return tables
+
+
+def stream_labels() -> dict[str, str]:
+    """Stream key (as stored with its cursor) -> a name a user recognises: `deals (archived)`."""
+    labels = {}
+    for entity in ENTITIES:
+        for streams, via in ((entity.streams, ""), (entity.v1_streams, ", v1 list")):
+            for stream in streams:
+                archived = ", archived" if stream.archived else ""
+                detail = f"{archived}{via}".lstrip(", ")
+                labels[stream.key] = f"{entity.name} ({detail})" if detail else entity.name
+    return labels
+
+
+def _cursors(states: dict) -> list[CursorStatus]:
+    labels = stream_labels()
+    cursors = []
+    for entity, state in sorted(states.items()):
+        for key in sorted(state.cursors):
+            try:
+                position: datetime | str = state.cursor(key)
+            except (TypeError, ValueError):
+                position = str(state.cursors[key])
+            cursors.append(CursorStatus(labels.get(key, f"{entity} {key}"), position))
+    return cursors
+
+
+def ago(moment: datetime | None, now: datetime | None = None) -> str:
+    """'just now', '3 min ago', '5 h ago', '2 days ago' ('-' when never)."""
+    if moment is None:
+        return "-"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    seconds = ((now or datetime.now(timezone.utc)) - moment).total_seconds()
+    if seconds < 60:
+        return "just now" if seconds > -60 else "in the future"
+    for unit_s, unit in ((86_400, "days"), (3_600, "h"), (60, "min")):
+        if seconds >= unit_s:
+            count = int(seconds // unit_s)
+            return f"{count} {'day' if unit == 'days' and count == 1 else unit} ago"
+    return "just now"  # pragma: no cover
+
+
+def report_lines(report: StatusReport, now: datetime | None = None) -> list[str]:
+    lines = []
+    if report.account:
+        lines.append(f"Account: {report.account.get('domain')} (company id {report.account.get('id')})")
+    run = report.last_run
+    if run:
+        ended = run.ended_at or run.started_at
+        lines.append(
+            f"Last run: {ago(ended, now)} ({ended:%Y-%m-%d %H:%M} UTC), {run.outcome}: {run.rows:,} rows, "
+            f"{run.requests:,} requests, {run.tokens:,} API tokens used"
+        )
+    lines.append("Tables (rows, last extracted):")
+    width = max((len(table.name) for table in report.tables), default=10)
+    for table in report.tables:
+        extracted = ""
+        if table.last_extracted_at:
+            extracted = f"{ago(table.last_extracted_at, now)} ({table.last_extracted_at:%Y-%m-%d %H:%M} UTC)"
+        lines.append(f"  {table.name:<{width}} {table.rows:>10,}  {extracted or '-'}")
+    lines.append("Next run reads changes from (inclusive):")
+    width = max((len(cursor.label) for cursor in report.cursors), default=10)
+    for cursor in report.cursors:
+        if isinstance(cursor.position, datetime):
+            shown = f"{cursor.position:%Y-%m-%d %H:%M:%S} UTC ({ago(cursor.position, now)})"
+        else:
+            shown = cursor.position
+        lines.append(f"  {cursor.label:<{width}} {shown}")
+    lines.append("Last loads:")
+    for load_id, load_status, inserted_at in report.loads:
+        state = "loaded" if load_status == 0 else f"status {load_status}"
+        when = f"{inserted_at:%Y-%m-%d %H:%M:%S} UTC"
+        lines.append(f"  {ago(inserted_at, now):<12} {when}  load {load_id} {state}")
+    return lines

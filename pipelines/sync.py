@@ -3,20 +3,28 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import re
 import shutil
+import socket
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dlt
 import duckdb
+from dlt.common.exceptions import SignalReceivedException
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from pipelines.lock import DatabaseBusyError, busy_message, is_lock_conflict, sync_lock, wait_until_writable
+from pipelines.account import account_of, check_account, record_account
+from pipelines.lock import DatabaseBusyError, busy_message, sync_lock, wait_until_writable
+from pipelines.refresh import check_list_mode, prepare_refresh
 from pipelines.settings import (
     resolve_connection,
     resolve_duckdb_memory_limit,
@@ -36,17 +44,30 @@ from shared.run_log import (
     runs_resource,
     utc_now,
 )
-from shared.warehouse import DEFAULT_DUCKDB_PATH, RAW_SCHEMA, catalog_clash_warning
+from shared.warehouse import (
+    DEFAULT_DUCKDB_PATH,
+    RAW_SCHEMA,
+    catalog_clash_warning,
+    check_writable_database,
+    is_lock_conflict,
+)
 from sources.pipedrive.client import PipedriveClient, RetryPolicy
 from sources.pipedrive.context import SyncContext
 from sources.pipedrive.entities import ENTITY_BY_NAME
-from sources.pipedrive.errors import BudgetExhaustedError, PipedriveError
+from sources.pipedrive.errors import (
+    ApiError,
+    BudgetExhaustedError,
+    ConfigurationError,
+    PipedriveError,
+    RunInterrupted,
+)
 from sources.pipedrive.rate_limit import BudgetShare, BurstLimiter
 from sources.pipedrive.source import pipedrive_source
 
 DATASET = RAW_SCHEMA
 CONNECTION_CHECK_PATH = "/v1/users/me"
 POSTGRES_PIPELINE_NAME = "pipedrive_postgres"
+CLIENT_LOGGER = "sources.pipedrive"  # the HTTP client logs each retry and rate-limit pause at INFO
 # Arrow -> parquet everywhere: Postgres loads it through ADBC (dlt's csv COPY turns empty strings into NULL)
 LOADER_FILE_FORMAT = {"duckdb": "parquet", "postgres": "parquet"}
 DUCKDB_DESTINATION_TYPE = "dlt.destinations.duckdb"
@@ -59,6 +80,16 @@ class Target:
     pipelines_dir: str | Path | None
     destination: str
     memory_limit: str  # DuckDB's while loading
+
+
+@dataclass(frozen=True)
+class RunScope:
+    """What one run reads and replaces."""
+
+    resources: Iterable[str] | None
+    full_refresh: bool
+    reconcile: bool
+    switch_account: bool
 
 
 @dataclass
@@ -82,7 +113,14 @@ def default_pipelines_dir(duckdb_path: str | Path) -> Path:
 
 
 def pipeline_name_for(duckdb_path: str | Path) -> str:
-    return "pipedrive_" + re.sub(r"\W+", "_", Path(duckdb_path).stem)
+    """dlt's name for the pipeline of one database file (and its working folder). A name whose
+    punctuation had to be replaced gets a digest of the original, so that `x-y.duckdb` and
+    `x_y.duckdb` never share cursors."""
+    stem = Path(duckdb_path).stem
+    name = "pipedrive_" + re.sub(r"\W+", "_", stem)
+    if re.fullmatch(r"\w+", stem):
+        return name
+    return f"{name}_{hashlib.blake2b(stem.encode(), digest_size=3).hexdigest()}"
 
 
 def open_pipeline(
@@ -128,17 +166,25 @@ def run_sync(
     wait_for_readers_s: float = 30.0,
     transform: bool = False,
     max_budget_share: float | None = None,
+    switch_account: bool = False,
+    stop: threading.Event | None = None,
 ) -> SyncResult:
     """Sync Pipedrive into DuckDB. Raises `PipedriveError` subclasses with a clear message on bad
     settings or a rejected token; a spent daily budget returns `complete=False` with the message.
     Refuses while another sync holds the database; waits `wait_for_readers_s` for other processes
     (BI tools) to close the DuckDB file, then fails clearly. With `transform`, a complete DuckDB sync
-    rebuilds the readable views and marts before it lets go of the lock."""
+    rebuilds the readable views and marts before it lets go of the lock.
+
+    `full_refresh` re-reads the selected resources (all by default) and keeps the history tables
+    (`entities.KEPT_ON_REFRESH`). The database records its Pipedrive account on the first run; a run
+    reaching another account raises `AccountMismatchError` before writing, unless `switch_account`
+    (which also drops the history). Setting `stop` (the CLI does on Ctrl-C/SIGTERM) ends every wait
+    of the run with `RunInterrupted`."""
     started = time.monotonic()
     resources = [name.strip() for name in resources] if resources else None
     record = RunRecord(utc_now(), full_refresh=full_refresh, resources=resources)
     connection = resolve_connection(base_url, api_token, company_domain, oauth_access_token)
-    limiter = BurstLimiter(shares=_run_shares(resolve_max_budget_share(max_budget_share)))
+    limiter = BurstLimiter(shares=_run_shares(resolve_max_budget_share(max_budget_share)), stop=stop)
     client = PipedriveClient(
         connection.base_url, connection.api_token, connection.oauth_access_token, retry=retry, limiter=limiter
     )
@@ -151,19 +197,14 @@ def run_sync(
     )
     try:
         target = Target(duckdb_path, pipelines_dir, destination, resolve_duckdb_memory_limit())
-        with sync_lock(duckdb_path):  # for Postgres too: it guards dlt's local state next to that path
+        what = RunScope(resources, full_refresh, reconcile, switch_account)
+        if destination == "duckdb":
+            check_writable_database(duckdb_path)
+        # the lock for Postgres too: it guards dlt's local state next to that path
+        with sync_lock(duckdb_path), _client_events_shown(context.progress):
             try:
                 return _sync_and_transform(
-                    client,
-                    context,
-                    target,
-                    resources,
-                    full_refresh,
-                    reconcile,
-                    started,
-                    record,
-                    transform,
-                    wait_for_readers_s,
+                    client, context, target, what, started, record, transform, wait_for_readers_s
                 )
             except Exception as failure:
                 # the run's row could not be loaded with its data: the next run loads it
@@ -181,31 +222,24 @@ def run_sync(
 
 
 def _sync_and_transform(
-    client,
-    context,
-    target,
-    resources,
-    full_refresh,
-    reconcile,
-    started,
-    record,
-    transform,
-    wait_for_readers_s,
+    client, context, target, what: RunScope, started, record, transform, wait_for_readers_s
 ) -> SyncResult:
     duckdb_path = target.duckdb_path
     if target.destination != "duckdb":
-        return _sync(client, context, target, resources, full_refresh, reconcile, started, record)
+        return _sync(client, context, target, what, started, record)
     clash = catalog_clash_warning(duckdb_path)
     if clash:
         context.progress(clash)
     wait_until_writable(duckdb_path, wait_for_readers_s)
     try:
-        result = _sync(client, context, target, resources, full_refresh, reconcile, started, record)
+        result = _sync(client, context, target, what, started, record)
     except Exception as failure:
         if _cause(failure, is_lock_conflict) is None:
             raise
         raise DatabaseBusyError(busy_message(duckdb_path, 0)) from None
     if transform and result.complete:
+        if context.limiter.stopped:
+            raise RunInterrupted("the run was asked to stop")
         result.transform_s = _transform(duckdb_path, context)
     return result
 
@@ -221,6 +255,30 @@ def _run_shares(max_budget_share: float) -> list[BudgetShare]:
     return [] if max_budget_share >= 1 else [BudgetShare("run", max_budget_share)]
 
 
+class _ProgressHandler(logging.Handler):
+    def __init__(self, progress: Callable[[str], None]) -> None:
+        super().__init__(logging.INFO)
+        self.progress = progress
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.progress(record.getMessage())
+
+
+@contextmanager
+def _client_events_shown(progress: Callable[[str], None]) -> Iterator[None]:
+    """Retries and rate-limit pauses, which the HTTP client logs, appear in the progress as they happen."""
+    logger = logging.getLogger(CLIENT_LOGGER)
+    handler = _ProgressHandler(progress)
+    previous_level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous_level)
+
+
 def _transform(duckdb_path: str | Path, context: SyncContext) -> float:
     from transforms import run_transforms
     from transforms.runner import ModelCheckError
@@ -232,19 +290,23 @@ def _transform(duckdb_path: str | Path, context: SyncContext) -> float:
         raise PipedriveError(str(error)) from None
 
 
-def _sync(client, context, target: Target, resources, full_refresh, reconcile, started, record: RunRecord):
+def _sync(client, context, target: Target, what: RunScope, started: float, record: RunRecord):
     duckdb_path, pipelines_dir, destination = target.duckdb_path, target.pipelines_dir, target.destination
     pipelines_dir = Path(pipelines_dir or default_pipelines_dir(duckdb_path))
     if destination == "duckdb":
         _forget_state_without_database(duckdb_path, pipelines_dir)
-    pipeline = open_pipeline(duckdb_path, pipelines_dir, destination)
-    pipeline.sync_destination()  # what `pipeline.run` does first: restore lost local state
-    _finish_interrupted_load(pipeline, context, target)
-    earlier_runs = pending_runs(duckdb_path)
-    try:
-        _check_connection(client, context)
+    account = None
+    try:  # before the database is opened: a wrong address or token must not create or touch it
+        account = account_of(_check_connection(client, context))
     except BudgetExhaustedError as stop:
         context.report.stopped = stop
+    pipeline = open_pipeline(duckdb_path, pipelines_dir, destination)
+    pipeline.sync_destination()  # what `pipeline.run` does first: restore lost local state
+    database = duckdb_path if destination == "duckdb" else destination
+    check_account(pipeline, account, database, what.switch_account)
+    _finish_interrupted_load(pipeline, context, target)
+    earlier_runs = pending_runs(duckdb_path)
+    if context.report.stopped:
         _finish_record(record, context, client)
         with _dlt_step_errors():
             pipeline.extract(
@@ -256,13 +318,17 @@ def _sync(client, context, target: Target, resources, full_refresh, reconcile, s
         forget_pending(duckdb_path, earlier_runs)
         return _result(context, client, started, {}, record)
     source = pipedrive_source(api_token=None, context=context)
-    if resources:
-        source = source.with_resources(*_resource_names(resources))
+    if what.resources:
+        source = source.with_resources(*_resource_names(what.resources))
+    refreshing = what.full_refresh or what.switch_account
+    check_list_mode(pipeline, [ENTITY_BY_NAME[name] for name in source.selected_resources],
+                    context.v1_list_entities, refreshing)  # fmt: skip
+    record_account(pipeline, account)
     with _dlt_step_errors():
         pipeline.extract(
             source,
             loader_file_format=LOADER_FILE_FORMAT[destination],
-            refresh="drop_sources" if full_refresh else None,
+            refresh=prepare_refresh(pipeline, what.full_refresh, what.switch_account),
         )
         pipeline.normalize()
         # the run's row travels in the same load step as its data (its end: when the reading ended);
@@ -279,7 +345,7 @@ def _sync(client, context, target: Target, resources, full_refresh, reconcile, s
         # Reconciling needs requests, so only a complete run does it.
         crash_point("fixes")
         complete = context.report.stopped is None
-        to_reconcile = set(source.selected_resources) if reconcile and complete else set()
+        to_reconcile = set(source.selected_resources) if what.reconcile and complete else set()
         marked_deleted = apply_upstream_fixes(pipeline, context, to_reconcile)
         crash_point("fixes")
     forget_pending(duckdb_path, earlier_runs)
@@ -314,11 +380,13 @@ def _dlt_step_errors() -> Iterator[None]:
     """A Pipedrive error inside a dlt step surfaces as itself, not wrapped in dlt's step failure."""
     try:
         yield
-    except PipelineStepFailed as failure:
+    except (PipelineStepFailed, SignalReceivedException) as failure:
         cause = _pipedrive_cause(failure)
-        if cause is None:
-            raise
-        raise cause from None
+        if cause is not None:
+            raise cause from None
+        if _cause(failure, lambda error: isinstance(error, SignalReceivedException)) is not None:
+            raise RunInterrupted("the run was asked to stop") from None  # at one of dlt's checkpoints
+        raise
 
 
 @contextmanager
@@ -341,12 +409,32 @@ def _load_destination(pipeline: dlt.Pipeline, target: Target) -> Iterator[object
         connection.close()
 
 
-def _check_connection(client: PipedriveClient, context: SyncContext) -> None:
+def _check_connection(client: PipedriveClient, context: SyncContext) -> dict:
     """One cheap sequential request first: a bad token or address fails once, before parallel
-    resources could each send their own doomed request."""
-    me = client.get_json(CONNECTION_CHECK_PATH).get("data") or {}
+    resources could each send their own doomed request. A host that does not resolve fails at once
+    (retrying DNS for half a minute helps nobody); one that does not answer is named in the error."""
+    host = urlsplit(client.base_url).hostname or client.base_url
+    try:
+        socket.getaddrinfo(host, None)
+    except (socket.gaierror, UnicodeError):
+        raise ConfigurationError(
+            f"Cannot resolve the host {host}; check --base-url (or sources.pipedrive.company_domain) "
+            "and your DNS or network."
+        ) from None
+    try:
+        me = client.get_json(CONNECTION_CHECK_PATH).get("data") or {}
+    except ApiError as error:
+        if error.status is not None:
+            raise
+        hint = (
+            "its TLS certificate or protocol was refused; check the address and any proxy"
+            if "SSL" in str(error)
+            else "check --base-url, your network and any proxy"
+        )
+        raise ApiError(f"Cannot reach {client.base_url}: {error}; {hint}.") from None
     company = me.get("company_name") or me.get("company_domain")
     context.progress(f"connected to {client.base_url}" + (f" ({company})" if company else ""))
+    return me
 
 
 def _result(

@@ -1,11 +1,14 @@
 """Where the data lives: the DuckDB file the sync writes by default, and the three schemas.
 
 Every part names them from here (the SQL models spell them out, and the transforms runner
-recognises them by these constants)."""
+recognises them by these constants), and the checks made before a command uses a database path."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+from shared.failures import UserError
 
 DEFAULT_DUCKDB_PATH = "crm.duckdb"
 """Not `pipedrive.duckdb`: DuckDB names a file's catalog after the file, and a catalog called
@@ -15,6 +18,9 @@ RAW_SCHEMA = "pipedrive_raw"  # written by dlt only: one table per entity, as th
 STAGING_SCHEMA = "pipedrive_staging"  # views over raw: renamed and cast, v1 and v2 alike
 READABLE_SCHEMA = "pipedrive"  # what analysts query: readable entity views and marts
 SCHEMAS = (RAW_SCHEMA, STAGING_SCHEMA, READABLE_SCHEMA)
+
+DEMO_DATABASE = "demo.duckdb"
+"""The demo's own file, so that `make demo` never touches a synced `crm.duckdb`."""
 
 
 def raw_table_stats(con) -> list[tuple[str, int, object]]:
@@ -50,3 +56,69 @@ def catalog_clash_warning(duckdb_path: str | Path) -> str | None:
         f"'{catalog}': queries must write {catalog}.{catalog}.<table>. Another file name avoids this "
         f"(the default is {DEFAULT_DUCKDB_PATH})."
     )
+
+
+class DatabaseFileError(UserError):
+    """The DuckDB path cannot be used: a missing or read-only folder, or a file that is not DuckDB."""
+
+
+def check_writable_database(duckdb_path: str | Path) -> None:
+    """Before a sync touches anything: the folder exists and takes files, and an existing file is a
+    DuckDB database (a damaged one is left exactly as it is)."""
+    path = Path(duckdb_path)
+    folder = path.resolve().parent
+    if not folder.is_dir():
+        raise DatabaseFileError(
+            f"The folder {folder} does not exist; create it, or choose another --duckdb path."
+        )
+    try:
+        lock_path_for(path).touch()  # the sync's lock file: the first file it writes there anyway
+    except OSError as error:
+        raise DatabaseFileError(
+            f"Cannot write in {folder} ({error.strerror}: a read-only filesystem or no permission); "
+            "choose another --duckdb path."
+        ) from None
+    if path.exists() and not os.access(path, os.W_OK):
+        raise DatabaseFileError(f"Cannot write {path} (no permission); choose another --duckdb path.")
+    if path.exists():
+        check_is_duckdb(path)
+
+
+def lock_path_for(duckdb_path: str | Path) -> Path:
+    """`<database>.lock` beside the database: held by the sync for its whole run (pipelines/lock.py)."""
+    path = Path(duckdb_path).resolve()
+    return path.with_name(path.name + ".lock")
+
+
+def check_existing_database(duckdb_path: str | Path) -> None:
+    """For commands that read a synced database (status, transform, report): never create one."""
+    path = Path(duckdb_path)
+    if not path.exists():
+        raise DatabaseFileError(
+            f"No database at {path}; check the --duckdb path, or sync first: "
+            f"pipedrive-sync run --duckdb {path}"
+        )
+    check_is_duckdb(path)
+
+
+def check_is_duckdb(duckdb_path: str | Path) -> None:
+    """Opened read-only, so a garbage or truncated file is reported and never modified. A file that a
+    sync holds open passes: the caller decides whether to wait for it."""
+    import duckdb
+
+    path = Path(duckdb_path)
+    try:
+        duckdb.connect(str(path), read_only=True).close()
+    except duckdb.Error as error:
+        if is_lock_conflict(error):
+            return
+        reason = str(error).splitlines()[0]
+        raise DatabaseFileError(
+            f"{path} is not a readable DuckDB database ({reason}); it was left untouched. Move it "
+            "away or choose another --duckdb path."
+        ) from None
+
+
+def is_lock_conflict(error: BaseException) -> bool:
+    """DuckDB refused because another process has the file open for writing."""
+    return type(error).__name__ == "IOException" and "lock on file" in str(error)

@@ -10,6 +10,7 @@ import click
 from simulator import DEFAULT_TOKEN
 from simulator.generate import DEFAULT_COUNTS
 from simulator.ratelimit import PLAN_BURST
+from simulator.store import DEFAULT_COMPANY_DOMAIN
 
 
 @click.command("simulator")
@@ -57,6 +58,12 @@ from simulator.ratelimit import PLAN_BURST
     "specs do not declare (the project's tests run this way). Default: accept them.",
 )
 @click.option(
+    "--company-domain",
+    default=DEFAULT_COMPANY_DOMAIN,
+    show_default=True,
+    help="The simulated company's domain (its id follows from it): another name is another account.",
+)
+@click.option(
     "--real-time/--frozen-time",
     default=True,
     show_default=True,
@@ -98,6 +105,7 @@ def simulator_command(**options) -> None:
         seats=options["seats"],
         daily_budget=options["daily_budget"],
         strict=options["strict"],
+        company_domain=options["company_domain"],
     )
     sim.set_faults(
         latency_ms=options["latency_ms"],

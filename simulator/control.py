@@ -20,7 +20,7 @@ from simulator.generate import generate
 from simulator.ratelimit import RateLimiter
 from simulator.routing import Router
 from simulator.server import RequestInfo, RequestLog, SimulatorServer
-from simulator.store import Store
+from simulator.store import DEFAULT_COMPANY_DOMAIN, Store
 
 SHUTDOWN_POLL_SECONDS = 0.05  # how quickly stop() takes effect
 
@@ -65,13 +65,14 @@ class Simulator:
         burst_limit: int | None = None,
         strict: bool | None = None,
         request_log: RequestLog | None = None,
+        company_domain: str = DEFAULT_COMPANY_DOMAIN,
     ) -> None:
         strict = self.default_strict if strict is None else strict
         if request_log is None and strict:
             request_log = self.default_request_log
         self.token = token
         self.clock = SimClock(start_time, follow_real_time)
-        self.store = Store(self.clock, seed)
+        self.store = Store(self.clock, seed, company_domain)
         generate(self.store, counts)
         self.limiter = RateLimiter(plan, self.clock, seats, daily_budget, penalty_limit, burst_limit)
         self.faults = Faults(FaultConfig(latency_ms=latency_ms))
@@ -117,6 +118,11 @@ class Simulator:
     def base_url(self) -> str:
         host, port = self.server.server_address[:2]
         return f"http://{host}:{port}"
+
+    @property
+    def company(self) -> dict:
+        """The simulated account's identity as `/v1/users/me` gives it (company_id, company_domain...)."""
+        return dict(self.store.company)
 
     @property
     def seed(self) -> int:

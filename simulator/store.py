@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -84,12 +85,28 @@ class Table:
         self._json.clear()
 
 
+DEFAULT_COMPANY_DOMAIN = "simulated-company"
+
+
+def company_of(domain: str) -> dict:
+    """The company fields of `/v1/users/me` for a simulated account. The id is derived from the
+    domain: different domains are different accounts, the same domain is the same account."""
+    return {
+        "company_id": zlib.crc32(domain.encode()) % 90_000_000 + 10_000_000,
+        "company_name": domain.replace("-", " ").title(),
+        "company_domain": domain,
+        "company_country": "EE",
+        "company_industry": "Software",
+    }
+
+
 class Store:
     """All tables and field registries of one simulated Pipedrive company."""
 
-    def __init__(self, clock: SimClock, seed: int) -> None:
+    def __init__(self, clock: SimClock, seed: int, company_domain: str = DEFAULT_COMPANY_DOMAIN) -> None:
         self.clock = clock
         self.seed = seed
+        self.company = company_of(company_domain)
         self.lock = threading.RLock()
         self.tables: dict[str, Table] = {name: Table(spec) for name, spec in ENTITIES.items()}
         self.fields: dict[str, FieldRegistry] = {

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import duckdb
 
+from shared.failures import UserError
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -43,6 +45,13 @@ LATIN_LETTERS = {
     "ŧ": "t",
     "ħ": "h",
 }
+
+
+FIELD_ENTITIES = ("deal_fields", "person_fields", "organization_fields", "product_fields", "activity_fields")
+
+
+class PinningFileError(ValueError, UserError):
+    """The column-names file cannot be used as written: the message names the file and the fix."""
 
 
 @dataclass(frozen=True)
@@ -161,7 +170,10 @@ def assign_columns(
 
     for field in fields:
         if field.key in pinned and not claim(field, pinned[field.key], "pinned"):
-            raise ValueError(f"pinned column {pinned[field.key]!r} for field {field.key} clashes")
+            raise PinningFileError(
+                f"the column-names file pins {pinned[field.key]!r} for field {field.key} ({field.name!r}), "
+                "which clashes with a built-in column or another pinned field; pin another name"
+            )
     for field in fields:
         kept = previous.get(field.key)
         if field.key not in result and kept and kept[0] == field.name:
@@ -181,14 +193,25 @@ def assign_columns(
     return result
 
 
-def load_pinned_columns(path: str | Path | None) -> dict[str, dict[str, str]]:
-    """The pinning file: `[deal_fields]` tables of `<field key> = "<column>"`. Missing file: no pins."""
+def load_pinned_columns(path: str | Path | None, required: bool = False) -> dict[str, dict[str, str]]:
+    """The pinning file: `[deal_fields]` tables of `<field key> = "<column>"`. A missing file means
+    no pins, unless `required` (the user named it). A syntax error, an unknown section (a typo would
+    silently pin nothing) or a value that is not a name is a PinningFileError."""
     if path is None or not Path(path).exists():
+        if required:
+            raise PinningFileError(f"the column-names file {path} does not exist; check --column-names")
         return {}
-    with open(path, "rb") as file:
-        document = tomllib.load(file)
+    try:
+        with open(path, "rb") as file:
+            document = tomllib.load(file)
+    except tomllib.TOMLDecodeError as error:
+        raise PinningFileError(f"{path} is not valid TOML: {error}") from None
     for field_entity, pins in document.items():
+        if field_entity not in FIELD_ENTITIES or not isinstance(pins, dict):
+            raise PinningFileError(
+                f"{path}: unknown section [{field_entity}]; sections are {', '.join(FIELD_ENTITIES)}"
+            )
         for key, column in pins.items():
             if not isinstance(column, str) or not column:
-                raise ValueError(f"{path}: [{field_entity}] {key} must be a non-empty string")
+                raise PinningFileError(f"{path}: [{field_entity}] {key} must be a non-empty string")
     return document

@@ -187,8 +187,11 @@ def get_user(store: Store, user_id: str) -> Body:
 
 
 def get_me(store: Store, query: Query) -> Body:
+    """The token's user with its company (id, name, domain: the account's identity)."""
     with store.lock:
-        return _ok(store.get("users", ME_USER_ID))
+        me = store.get("users", ME_USER_ID)
+        language = {"language_code": me["locale"][:2], "country_code": me["locale"][-2:]}
+        return _ok({**me, **store.company, "language": language})
 
 
 # ---------------------------------------------------------------------------------------

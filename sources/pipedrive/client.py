@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -222,7 +221,7 @@ class PipedriveClient:
             return
         delay = min(self.retry.max_backoff_s, self.retry.backoff_s * 2 ** (attempt - 1))
         log.info("GET %s: %s, retry %d in %.2fs", path, problem, attempt, delay)
-        time.sleep(delay)
+        self.limiter.pause(delay)
 
 
 def _looks_like_html(response: requests.Response, body: bytes) -> bool:

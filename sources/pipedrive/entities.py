@@ -200,4 +200,8 @@ SNAPSHOT_COLUMNS = (
     "_extracted_at",
 )
 
+# History that Pipedrive cannot give back (our own snapshots; what the API forgets): every refresh
+# keeps these tables (pipelines/refresh.py). Register each such table here, and only here.
+KEPT_ON_REFRESH: frozenset[str] = frozenset({SNAPSHOT_TABLE})
+
 ENTITY_BY_NAME = {entity.name: entity for entity in ENTITIES}

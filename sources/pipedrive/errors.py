@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from shared.failures import UserError
 
-class PipedriveError(Exception):
+
+class PipedriveError(UserError):
     """Base class; the message never contains the API token."""
 
 
@@ -28,6 +30,10 @@ class BudgetExhaustedError(PipedriveError):
 class BudgetShareSpentError(BudgetExhaustedError):
     """This run spent its share of today's tokens (`max_budget_share`): stop as on a spent budget,
     leave the rest of the day's budget to the account's other integrations and the next runs."""
+
+
+class RunInterrupted(PipedriveError):
+    """A stop was asked for (Ctrl-C, SIGTERM): every wait of the run ends with this at once."""
 
 
 class ApiError(PipedriveError):

@@ -26,7 +26,7 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from sources.pipedrive.errors import BudgetShareSpentError
+from sources.pipedrive.errors import BudgetShareSpentError, RunInterrupted
 
 BURST_WINDOW_S = 2.0
 # Chains of pages wanted in flight: enough to keep the burst limit busy while each waits its round
@@ -34,6 +34,7 @@ BURST_WINDOW_S = 2.0
 CHAINS_PER_ROUND_TRIP = 1.0
 # Before the first answer says what the limit is, send no more than the smallest plan allows.
 FIRST_WINDOW_REQUESTS = 20
+STOP_POLL_S = 0.2  # how often a request waiting for tokens in flight checks for a stop
 
 
 @dataclass
@@ -55,13 +56,16 @@ class BurstLimiter:
         self,
         reserve: int = 1,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         margin_s: float = 0.1,
         shares: Sequence[BudgetShare] = (),
+        stop: threading.Event | None = None,
     ) -> None:
         self._reserve = reserve
         self._clock = clock
-        self._sleep = sleep
+        # `stop` set (Ctrl-C, SIGTERM): every wait ends at once and raises RunInterrupted
+        self._stop = stop or threading.Event()
+        self._sleep = sleep or self._stop.wait
         self._span = BURST_WINDOW_S + margin_s
         self._lock = threading.Lock()
         self._answered = threading.Condition(self._lock)
@@ -93,8 +97,9 @@ class BurstLimiter:
             self._tokens_sent += cost
             self._requests_wanted += 1
             while True:
+                self._raise_if_stopped()
                 if not self._budget_allows(cost):
-                    self._answered.wait()
+                    self._answered.wait(timeout=STOP_POLL_S)
                     continue
                 delay = self._burst_delay(self._clock())
                 if delay <= 0:
@@ -156,6 +161,21 @@ class BurstLimiter:
                 return self._limit is None
             per_second = max(1, self._limit - self._reserve) / self._span
             return self._requests_wanted < per_second * self._round_trip_s * CHAINS_PER_ROUND_TRIP
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    def pause(self, seconds: float) -> None:
+        """A retry's backoff: over at once when a stop is asked for."""
+        if self._stop.wait(seconds):
+            raise RunInterrupted("the run was asked to stop")
+
+    def _raise_if_stopped(self) -> None:
+        """Called with the lock held: a request that has not been sent is not sent any more."""
+        if self._stop.is_set():
+            self._requests_wanted -= 1
+            raise RunInterrupted("the run was asked to stop")
 
     def block_for(self, seconds: float) -> None:
         """After a 429: every thread pauses until the penalty is over."""

@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from datetime import datetime, timezone
 
+from shared.failures import EXIT_TRY_LATER
 from sources.pipedrive.client import RetryPolicy
 from tests.reliability.helpers import (
     SMALL_ACCOUNT,
@@ -92,7 +93,7 @@ def test_html_403_pages_stop_cleanly_with_the_reset_time_then_rerun_converges(si
     sim.set_faults(html_rate=0.3, html_status=403, seed=2)
     stopped = run_cli(tmp_path, *run_args(sim, tmp_path))
     sim.set_faults()
-    assert stopped.returncode == 2, stopped.stderr[-2000:]
+    assert stopped.returncode == EXIT_TRY_LATER, stopped.stderr[-2000:]
     assert "403 with an HTML page" in stopped.stderr and "resets at" in stopped.stderr
     assert "Traceback" not in stopped.stderr
     assert_consistent_after_failure(sim, tmp_path)
@@ -106,7 +107,7 @@ def test_budget_spent_mid_sync_stops_says_when_it_resets_and_finishes_after_midn
     counts = {**STORM_ACCOUNT, "deals": 1500, "persons": 1200}
     sim = simulator(seed=24, counts=counts, token=TOKEN, plan="lite", daily_budget=320)
     first = run_cli(tmp_path, *run_args(sim, tmp_path))
-    assert first.returncode == 2, first.stderr[-2000:]
+    assert first.returncode == EXIT_TRY_LATER, first.stderr[-2000:]
     reset = re.search(r"resets at (\d{4}-\d{2}-\d{2} \d{2}:\d{2}) UTC", first.stderr)
     assert reset and "budget" in first.stderr and "Traceback" not in first.stderr
     midnight = datetime.fromtimestamp(sim.now() + sim.clock.seconds_to_midnight(), timezone.utc)
@@ -116,7 +117,7 @@ def test_budget_spent_mid_sync_stops_says_when_it_resets_and_finishes_after_midn
     assert_consistent_after_failure(sim, tmp_path)
     assert_loaded_rows_are_current(sim, tmp_path)
     still_spent = run_cli(tmp_path, *run_args(sim, tmp_path))
-    assert still_spent.returncode == 2 and "resets at" in still_spent.stderr
+    assert still_spent.returncode == EXIT_TRY_LATER and "resets at" in still_spent.stderr
     assert_consistent_after_failure(sim, tmp_path)
 
     sim.advance(sim.clock.seconds_to_midnight() + 60)
@@ -124,7 +125,7 @@ def test_budget_spent_mid_sync_stops_says_when_it_resets_and_finishes_after_midn
         finished = run_cli(tmp_path, *run_args(sim, tmp_path))
         if finished.returncode == 0:
             break
-        assert finished.returncode == 2, finished.stderr[-2000:]
+        assert finished.returncode == EXIT_TRY_LATER, finished.stderr[-2000:]
         sim.advance(sim.clock.seconds_to_midnight() + 60)
     assert finished.returncode == 0, finished.stderr[-2000:]
     assert_matches_truth(sim, tmp_path)

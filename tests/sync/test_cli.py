@@ -46,7 +46,7 @@ def test_run_then_status(tmp_path):
     shown = CliRunner().invoke(status, ["--duckdb", database])
     assert shown.exit_code == 0, shown.output
     assert "deals" in shown.output and "300" in shown.output
-    assert "/api/v2/deals?" in shown.output  # cursor positions
+    assert "Next run reads changes from" in shown.output and "/api/v2/" not in shown.output  # entity names
     assert "Last loads:" in shown.output
 
 

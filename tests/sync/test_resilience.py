@@ -24,6 +24,7 @@ COUNTS = {"deals": 900, "persons": 200, "activities": 200, "deal_products": 300,
 
 def test_bad_token_one_request_one_clear_message(tmp_path):
     with Simulator.start(seed=2, counts={"deals": 50}, token=TOKEN) as sim:
+        (tmp_path / "api").mkdir()  # a missing folder is refused before any request
         with pytest.raises(AuthenticationError, match="401"):
             sync(sim, tmp_path / "api", api_token="wrong-token")
         assert sim.stats["requests"] == 1
