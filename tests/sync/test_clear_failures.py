@@ -68,7 +68,7 @@ def test_spent_budget_exits_75_and_usage_errors_keep_2(cli, simulator, tmp_path)
     sim = simulator(seed=3, counts=TINY, token=TOKEN, plan="lite", daily_budget=30)
     spent = cli(*run_args(sim))
     assert spent.returncode == EXIT_TRY_LATER == 75, spent.stderr[-2000:]
-    assert "resets at" in spent.stderr and "Traceback" not in spent.stderr
+    assert "budget" in spent.stderr and "Traceback" not in spent.stderr
     usage = cli("run", "--no-such-option")
     assert usage.returncode == 2
     helped = cli("run", "--help")
