@@ -24,6 +24,7 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 
 from pipelines.account import account_of, check_account, record_account
 from pipelines.lock import DatabaseBusyError, busy_message, sync_lock, wait_until_writable
+from pipelines.progress import extraction_progress
 from pipelines.refresh import check_list_mode, prepare_refresh
 from pipelines.settings import (
     resolve_connection,
@@ -67,6 +68,7 @@ from sources.pipedrive.source import pipedrive_source
 DATASET = RAW_SCHEMA
 CONNECTION_CHECK_PATH = "/v1/users/me"
 POSTGRES_PIPELINE_NAME = "pipedrive_postgres"
+STAGING_DATASET_LAYOUT = "_dlt_%s_staging"  # dlt's merge staging copy: _dlt_pipedrive_raw_staging
 CLIENT_LOGGER = "sources.pipedrive"  # the HTTP client logs each retry and rate-limit pause at INFO
 # Arrow -> parquet everywhere: Postgres loads it through ADBC (dlt's csv COPY turns empty strings into NULL)
 LOADER_FILE_FORMAT = {"duckdb": "parquet", "postgres": "parquet"}
@@ -138,6 +140,9 @@ def open_pipeline(
     # dlt merges through a staging copy of each table; emptied after the load, it is not written to
     # the database file again at the checkpoint (about 0.5 s of a 20,000-deal sync) nor kept on disk
     dlt.config["load.truncate_staging_dataset"] = True
+    # ... and named as dlt's own tables are, so that analysts browsing the database see it is internal
+    for kind in ("duckdb", "postgres"):
+        dlt.config[f"destination.{kind}.staging_dataset_name_layout"] = STAGING_DATASET_LAYOUT
     return dlt.pipeline(
         pipeline_name=name,
         pipelines_dir=str(pipelines_dir or default_pipelines_dir(duckdb_path)),
@@ -325,11 +330,12 @@ def _sync(client, context, target: Target, what: RunScope, started: float, recor
                     context.v1_list_entities, refreshing)  # fmt: skip
     record_account(pipeline, account)
     with _dlt_step_errors():
-        pipeline.extract(
-            source,
-            loader_file_format=LOADER_FILE_FORMAT[destination],
-            refresh=prepare_refresh(pipeline, what.full_refresh, what.switch_account),
-        )
+        with extraction_progress(context):
+            pipeline.extract(
+                source,
+                loader_file_format=LOADER_FILE_FORMAT[destination],
+                refresh=prepare_refresh(pipeline, what.full_refresh, what.switch_account),
+            )
         pipeline.normalize()
         # the run's row travels in the same load step as its data (its end: when the reading ended);
         # its own package is normalized apart, so each package matches the schema it was extracted with

@@ -549,7 +549,9 @@ class _Generator:
             kind = rng.choice(types)
             person_id = self.maybe_id(rng, "persons", 0.3)
             done = rng.random() < 0.55
-            due = add + rng.randrange(-5 * SECONDS_PER_DAY, 60 * SECONDS_PER_DAY)
+            offset = rng.randrange(-5 * SECONDS_PER_DAY, 60 * SECONDS_PER_DAY)
+            # open activities are planned around today (some overdue, most upcoming), done ones after adding
+            due = add + offset if done else self.now - 10 * SECONDS_PER_DAY + offset
             has_time = rng.random() < 0.6
             meeting = kind in ("meeting", "lunch")
             rows.append(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import duckdb
 import pytest
 from click.testing import CliRunner
@@ -61,7 +63,7 @@ def test_missing_token_is_a_clear_error(tmp_path, monkeypatch):
 
 def test_demo_end_to_end(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    outcome = CliRunner().invoke(demo, ["--deals", "300", "--duckdb", "demo.duckdb"])
+    outcome = CliRunner().invoke(demo, ["--deals", "300"])  # its own file by default
     assert outcome.exit_code == 0, outcome.output
     assert "Incremental sync" in outcome.output and "connect('demo.duckdb')" in outcome.output
     assert "Readable views and marts rebuilt" in outcome.output
@@ -71,8 +73,17 @@ def test_demo_end_to_end(tmp_path, monkeypatch):
             "SELECT count(*) FROM pipedrive_raw.deal_fields WHERE field_name LIKE '%(renamed)'"
         ).fetchone()[0]
         enriched = con.execute("select count(*) from pipedrive.deals_enriched").fetchone()[0]  # as printed
+        latest = "select max(update_time::timestamptz) from pipedrive_raw.deals"
+        latest_change = con.execute(latest).fetchone()[0]
+        due = con.execute(
+            "select min(due_date::date), max(due_date::date) from pipedrive_raw.activities where not done"
+        ).fetchone()
     # 300 generated + 15 created by the demo's changes
     assert deals == 315 and renamed == 1 and 0 < enriched <= deals
+    # the demo account is dated around today, not months behind the wall clock (issue 12)
+    now = datetime.now(timezone.utc)
+    assert abs((latest_change - now).total_seconds()) < 2 * 86_400
+    assert due[0] < now.date() < due[1]  # open activities both overdue and upcoming
 
 
 def test_v1_list_is_marked_legacy_and_warns_once(tmp_path):

@@ -73,6 +73,9 @@ def test_the_load_uses_one_limited_connection_and_leaves_no_staging_copy(tmp_pat
     with duckdb.connect(str(database), read_only=True) as con:
         staged = con.execute(
             "select table_name, estimated_size from duckdb_tables()"
-            " where schema_name = 'pipedrive_raw_staging' and not starts_with(table_name, '_dlt')"
+            " where schema_name = '_dlt_pipedrive_raw_staging' and not starts_with(table_name, '_dlt')"
         ).fetchall()
+        schemas = {row[0] for row in con.execute("select schema_name from duckdb_schemas()").fetchall()}
     assert staged and all(rows == 0 for _, rows in staged), staged
+    # dlt's merge staging copy is named like dlt's own tables: internal, not for analysts (issue 12)
+    assert "pipedrive_raw_staging" not in schemas

@@ -167,3 +167,33 @@ def test_switching_to_v1_lists_without_refresh_is_refused_not_blanked(simulator,
     with pytest.raises(ConfigurationError, match="v1 lists"):
         sync(sim, tmp_path)  # and back again needs a refresh too
     assert table_exists(tmp_path, "deal_snapshots")
+
+
+# ---- the demo -------------------------------------------------------------------------------
+
+
+def test_demo_never_overwrites_a_database_it_did_not_create(simulator, tmp_path, monkeypatch):
+    from pipelines.commands import demo
+    from pipelines.demo import DEMO_COMPANY_DOMAIN, check_demo_may_replace
+
+    monkeypatch.chdir(tmp_path)
+    real = simulator(seed=34, counts={"deals": 10}, company_domain="acme")
+    assert sync(real, tmp_path).complete
+    target = database(tmp_path)
+    before = target.read_bytes()
+    outcome = CliRunner().invoke(demo, ["--duckdb", str(target), "--deals", "50"])
+    assert outcome.exit_code == 1 and "Traceback" not in outcome.output
+    errors = [line for line in outcome.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and "acme" in errors[0] and "never overwrites" in errors[0]
+    assert target.read_bytes() == before
+    garbage = tmp_path / "notes.duckdb"
+    garbage.write_text("my notes")
+    assert CliRunner().invoke(demo, ["--duckdb", str(garbage)]).exit_code == 1
+    assert garbage.read_text() == "my notes"
+    # a database an earlier demo made is replaced
+    demo_made = simulator(seed=35, counts={"deals": 10}, company_domain=DEMO_COMPANY_DOMAIN)
+    demo_dir = tmp_path / "earlier-demo"
+    demo_dir.mkdir()
+    assert sync(demo_made, demo_dir).complete
+    check_demo_may_replace(database(demo_dir))
+    assert CliRunner().invoke(demo, ["--help"]).output.count("demo.duckdb") >= 1
