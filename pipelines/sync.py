@@ -344,6 +344,7 @@ def _sync(client, context, target: Target, what: RunScope, started: float, recor
             runs_resource([*earlier_runs, record]), loader_file_format=LOADER_FILE_FORMAT[destination]
         )
         pipeline.normalize()
+    context.progress(f"loading {sum(context.report.rows.values()):,} rows into {target.destination}")
     with _load_destination(pipeline, target) as load_destination:
         with _dlt_step_errors():
             pipeline.load(destination=load_destination)

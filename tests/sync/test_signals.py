@@ -75,6 +75,21 @@ def test_signal_while_extracting_stops_fast_and_the_next_run_resumes(simulator, 
     assert_matches_truth(sim, tmp_path)
 
 
+def test_signal_while_loading_is_one_line_not_a_dlt_traceback(simulator, tmp_path):
+    sim = simulator(seed=34, counts=ACCOUNT, token=TOKEN)
+    process, stderr = start_run(sim, tmp_path)
+    try:
+        stderr.wait_for("loading ")
+        exit_code, took, lines = stop_and_wait(process, stderr, signal.SIGINT)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert exit_code == 130 and took < GRACE_S + 2, took
+    assert_one_stop_line(lines, "SIGINT")
+    assert sync(sim, tmp_path).complete  # the next run finishes the half-loaded package first
+    assert_matches_truth(sim, tmp_path)
+
+
 def test_sigterm_while_waiting_out_retries_stops_at_once(simulator, tmp_path):
     sim = simulator(seed=32, counts={"deals": 30, "persons": 20}, token=TOKEN)
     sim.set_faults(error_rate=1.0, path_prefix="/api/v2/persons")
