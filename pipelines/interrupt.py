@@ -55,11 +55,19 @@ def stop_on_signal(stop: threading.Event) -> Iterator[dict]:
         timer.daemon = True
         timer.start()
 
+    with signals_handled_by(handle):
+        yield received
+
+
+@contextmanager
+def signals_handled_by(handle) -> Iterator[None]:
+    """SIGINT and SIGTERM go to `handle` within the block; pipelines created inside it leave the
+    signals to us (dlt's `runtime.intercept_signals` off), and everything is restored after."""
     previous = {signum: signal.signal(signum, handle) for signum in STOP_SIGNALS}
     previous_intercept = os.environ.get(DLT_INTERCEPT_SIGNALS)
     os.environ[DLT_INTERCEPT_SIGNALS] = "false"
     try:
-        yield received
+        yield
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)

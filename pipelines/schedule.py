@@ -10,7 +10,6 @@ so the next run re-reads what the aborted one had not committed.
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import threading
@@ -19,10 +18,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from pipelines.interrupt import signals_handled_by
+
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 INTERVAL_PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
-DLT_INTERCEPT_SIGNALS = "RUNTIME__INTERCEPT_SIGNALS"
 
 
 def parse_interval(text: str) -> float:
@@ -116,15 +115,5 @@ def stop_on_signals(stop: threading.Event, log: Callable[[str], None]) -> Iterat
         stop.set()
         log(f"{signal.Signals(signum).name} received: finishing the current run, then exiting")
 
-    previous = {signum: signal.signal(signum, handle) for signum in STOP_SIGNALS}
-    previous_intercept = os.environ.get(DLT_INTERCEPT_SIGNALS)
-    os.environ[DLT_INTERCEPT_SIGNALS] = "false"
-    try:
+    with signals_handled_by(handle):
         yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-        if previous_intercept is None:
-            os.environ.pop(DLT_INTERCEPT_SIGNALS, None)
-        else:
-            os.environ[DLT_INTERCEPT_SIGNALS] = previous_intercept
