@@ -28,6 +28,7 @@ from tests.sync.helpers import assert_matches_truth, mismatches, raw_rows, sync,
 
 STORM_ACCOUNT = {**SMALL_ACCOUNT, "deals": 150, "activities": 80, "deal_products": 60}
 PATIENT_RETRY = RetryPolicy(attempts=25, backoff_s=0.01, max_backoff_s=0.05)
+WHOLE_BUDGET = {"SOURCES__PIPEDRIVE__MAX_BUDGET_SHARE": "1"}
 
 
 def statuses_served(sim) -> Counter:
@@ -106,7 +107,8 @@ def test_budget_spent_mid_sync_stops_says_when_it_resets_and_finishes_after_midn
     # a full sync of this account costs ~330 tokens, a later one ~290 (lists read whole each run)
     counts = {**STORM_ACCOUNT, "deals": 1500, "persons": 1200}
     sim = simulator(seed=24, counts=counts, token=TOKEN, plan="lite", daily_budget=320)
-    first = run_cli(tmp_path, *run_args(sim, tmp_path))
+    # Pipedrive's own daily limit is under test here, not the run's share of it (max_budget_share)
+    first = run_cli(tmp_path, *run_args(sim, tmp_path), **WHOLE_BUDGET)
     assert first.returncode == EXIT_TRY_LATER, first.stderr[-2000:]
     reset = re.search(r"resets at (\d{4}-\d{2}-\d{2} \d{2}:\d{2}) UTC", first.stderr)
     assert reset and "budget" in first.stderr and "Traceback" not in first.stderr
@@ -116,13 +118,13 @@ def test_budget_spent_mid_sync_stops_says_when_it_resets_and_finishes_after_midn
     assert sim.daily_tokens_remaining() < 40
     assert_consistent_after_failure(sim, tmp_path)
     assert_loaded_rows_are_current(sim, tmp_path)
-    still_spent = run_cli(tmp_path, *run_args(sim, tmp_path))
+    still_spent = run_cli(tmp_path, *run_args(sim, tmp_path), **WHOLE_BUDGET)
     assert still_spent.returncode == EXIT_TRY_LATER and "resets at" in still_spent.stderr
     assert_consistent_after_failure(sim, tmp_path)
 
     sim.advance(sim.clock.seconds_to_midnight() + 60)
     for _ in range(2):
-        finished = run_cli(tmp_path, *run_args(sim, tmp_path))
+        finished = run_cli(tmp_path, *run_args(sim, tmp_path), **WHOLE_BUDGET)
         if finished.returncode == 0:
             break
         assert finished.returncode == EXIT_TRY_LATER, finished.stderr[-2000:]
