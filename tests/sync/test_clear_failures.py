@@ -64,6 +64,7 @@ def error_line(outcome, code: int = 1) -> str:
 # ---- exit codes ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_spent_budget_exits_75_and_usage_errors_keep_2(cli, simulator, tmp_path):
     sim = simulator(seed=3, counts=TINY, token=TOKEN, plan="lite", daily_budget=30)
     spent = cli(*run_args(sim))
@@ -82,6 +83,7 @@ def test_every_needs_a_unit(cli, tmp_path):
     assert not (tmp_path / "crm.duckdb").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("since", ["2000-01-01T00:00:00Z", "2000-01-01T02:00:00+02:00", "2000-01-01"])
 def test_since_accepts_what_status_prints(cli, simulator, tmp_path, since):
     sim = simulator(seed=4, counts=TINY, token=TOKEN)
@@ -140,6 +142,7 @@ def test_damaged_database_is_one_line_and_left_untouched(cli, simulator, tmp_pat
     assert not Path(f"{target}.wal").exists()
 
 
+@pytest.mark.slow
 def test_database_names_differing_in_punctuation_keep_their_own_state(cli, simulator, tmp_path):
     assert pipeline_name_for("x-y.duckdb") != pipeline_name_for("x_y.duckdb")
     assert pipeline_name_for("crm.duckdb") == "pipedrive_crm"  # existing databases keep their state
@@ -161,6 +164,7 @@ def test_status_on_a_missing_or_empty_database(cli, tmp_path):
     assert "no synced data yet" in error_line(cli("status", "--duckdb", "empty.duckdb"))
 
 
+@pytest.mark.slow
 def test_status_while_a_sync_writes_is_one_line(simulator, tmp_path):
     sim = simulator(seed=9, counts=TINY, token=TOKEN)
     assert sync(sim, tmp_path).complete
@@ -170,6 +174,7 @@ def test_status_while_a_sync_writes_is_one_line(simulator, tmp_path):
     assert "writing" in error and "again" in error
 
 
+@pytest.mark.slow
 def test_status_reads_like_a_report(cli, simulator, tmp_path):
     sim = simulator(seed=10, counts=TINY, token=TOKEN)
     result = sync(sim, tmp_path)
@@ -220,6 +225,7 @@ def synced(simulator, tmp_path):
         ("[deal_fields]\nabc = 3\n", "must be a non-empty string"),
     ],
 )
+@pytest.mark.slow
 def test_column_names_file_mistakes_are_one_line(cli, synced, tmp_path, text, expected):
     if text is not None:
         (tmp_path / "names.toml").write_text(text)
@@ -227,6 +233,7 @@ def test_column_names_file_mistakes_are_one_line(cli, synced, tmp_path, text, ex
     assert expected in error_line(outcome)
 
 
+@pytest.mark.slow
 def test_column_names_clash_is_one_line(cli, synced, tmp_path):
     custom = [field for field in synced.fields("deal_fields") if field["is_custom_field"]][:2]
     pins = "".join(f'{field["field_code"]} = "same_name"\n' for field in custom)
@@ -243,6 +250,7 @@ def test_base_url_with_an_api_path_is_normalized(suffix):
     assert without_api_path("https://acme.pipedrive.com" + suffix) == "https://acme.pipedrive.com"
 
 
+@pytest.mark.slow
 def test_a_sync_given_an_api_path_runs_against_the_account(cli, simulator, tmp_path):
     sim = simulator(seed=12, counts=TINY, token=TOKEN)
     outcome = cli("run", "--base-url", sim.base_url + "/api/v2", "--duckdb", "crm.duckdb")

@@ -15,6 +15,8 @@ from sources.pipedrive.errors import ConfigurationError
 from tests.sync.helpers import assert_matches_truth, raw_rows, sync, table_exists
 from transforms import run_transforms
 
+pytestmark = pytest.mark.slow  # whole syncs
+
 ACCOUNT = {"deals": 40, "persons": 30, "organizations": 10, "activities": 20, "deal_products": 20}
 PLANTED = 987_654  # a row no upstream list has: a refresh of its table removes it, anything else keeps it
 

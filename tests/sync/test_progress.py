@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+import pytest
+
 import pipelines.progress
 from pipelines.progress import entity_of_path, progress_line
 from sources.pipedrive.client import RetryPolicy
@@ -27,6 +29,7 @@ def test_progress_line_counts_pages_and_rows_per_entity():
     assert progress_line(Counter(), Counter({"/v1/users/me": 1}), 1.0, entity_of_path()) is None
 
 
+@pytest.mark.slow
 def test_lines_arrive_while_extracting_with_retries_shown(simulator, tmp_path, monkeypatch):
     monkeypatch.setattr(pipelines.progress, "EVERY_S", 0.05)
     sim = simulator(seed=41, counts={"deals": 1200, "persons": 400}, latency_ms=15)

@@ -21,6 +21,8 @@ from tests.reliability.helpers import TOKEN, subprocess_environment
 from tests.schedule.test_run_every_cli import StderrLines
 from tests.sync.helpers import assert_matches_truth, sync
 
+pytestmark = pytest.mark.slow  # whole syncs
+
 ACCOUNT = {"deals": 1500, "persons": 600, "organizations": 100, "activities": 600, "notes": 100}
 
 
