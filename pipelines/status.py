@@ -12,7 +12,7 @@ import duckdb
 from pipelines.account import ACCOUNT_KEY
 from pipelines.sync import DATASET, open_pipeline
 from shared.run_log import RunSummary, recent_runs
-from shared.warehouse import DatabaseFileError, check_existing_database, is_lock_conflict
+from shared.warehouse import DatabaseFileError, check_existing_database, is_lock_conflict, raw_table_stats
 from sources.pipedrive.entities import ENTITIES
 from sources.pipedrive.state import SOURCE_NAME, resource_states
 
@@ -78,25 +78,7 @@ def _table_exists(con, table: str) -> bool:
 
 
 def _tables(con) -> list[TableStatus]:
-    names = [
-        row[0]
-        for row in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = ? "
-            "AND table_name NOT LIKE '\\_dlt%' ESCAPE '\\' ORDER BY table_name",
-            [DATASET],
-        ).fetchall()
-    ]
-    tables = []
-    for table in names:
-        has_stamp = con.execute(
-            "SELECT count(*) FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
-            "AND column_name = '_extracted_at'",
-            [DATASET, table],
-        ).fetchone()[0]
-        stamp = "max(_extracted_at)" if has_stamp else "NULL"
-        rows, last = con.execute(f'SELECT count(*), {stamp} FROM {DATASET}."{table}"').fetchone()
-        tables.append(TableStatus(table, rows, last))
-    return tables
+    return [TableStatus(*row) for row in raw_table_stats(con)]
 
 
 def stream_labels() -> dict[str, str]:
