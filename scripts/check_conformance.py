@@ -15,11 +15,15 @@ properties are errors unless the schema allows them (free-form objects,
 Tolerated, counted and shown, never silent:
 - `nulls`: a null where the spec forgot `nullable` (API notes, section 8);
 - `exkeys`: an undeclared key that the operation's own example in the spec shows (the spec
-  documents it, its schema forgot it); `--no-example-keys` turns these into failures.
+  documents it, its schema forgot it), and `next_start` in a v1 `pagination` object (the v1
+  spec's shared pagination object has it, some operations' copies forgot it);
+  `--no-example-keys` turns these into failures.
 Error statuses the operation does not document are checked against the API notes' error
 body (section 7); documented ones must fit the union of both. The deprecated v1 lists left
 the v1 spec: they are checked against the v1 reference's JSON schemas, leniently (those are
-incomplete), marked `docs/000 (lenient)`. This is a developer tool: tests never need specs.
+incomplete), marked `docs/000 (lenient)`. The simulator runs strict (`simulator.contract`):
+every call here must also be on-spec, or it answers 400. This is a developer tool: tests never
+need specs.
 """
 
 from __future__ import annotations
@@ -144,8 +148,15 @@ def _merge_all_of(base: dict, parts: list[dict]) -> dict:
     return merged
 
 
+#: v1 `related_objects` maps are keyed by record id; the specs write the key as a placeholder.
+ID_PLACEHOLDER = re.compile(r"^[A-Z]+(_[A-Z]+)*_ID$")
+
+
 def _close_object(schema: dict) -> None:
-    """Declared properties are the only ones allowed, unless the spec opened the object."""
+    """Declared properties are the only ones allowed, unless the spec opened the object. A
+    placeholder property (`DEAL_ID`, `USER_ID`) stands for every numeric key."""
+    for name in [name for name in schema.get("properties", {}) if ID_PLACEHOLDER.match(name)]:
+        schema.setdefault("patternProperties", {})["^[0-9]+$"] = schema["properties"].pop(name)
     if _is_object_like(schema) and schema.get("properties") and "additionalProperties" not in schema:
         schema["additionalProperties"] = False
         schema.setdefault("patternProperties", {})[CUSTOM_FIELD_KEY] = {}
@@ -296,6 +307,8 @@ def _undocumented_extras(error: jsonschema.ValidationError, documented: set[tupl
         key for key in error.instance if key not in declared and not any(p.search(key) for p in patterns)
     }
     where = tuple("[]" if isinstance(part, int) else part for part in error.absolute_path)
+    if where and where[-1] == "pagination":
+        extras.discard("next_start")  # in the v1 spec's shared pagination object
     return {key for key in extras if (*where, key) not in documented}
 
 
@@ -423,6 +436,9 @@ DEPRECATED_V1_SCHEMAS = {
     ("GET", "/activities/{id}"): "ActivitiesGetDetailsResponse",
     ("GET", "/products"): "ProductsGetAllProductsResponse",
     ("GET", "/products/{id}"): "ProductsGetDetailsResponse",
+    ("GET", "/pipelines"): "PipelinesGetAllResponse",
+    ("GET", "/stages"): "StagesGetAllResponse",
+    ("GET", "/deals/{id}/products"): "DealsListDealProductsResponse",
 }
 
 
@@ -442,9 +458,12 @@ def load_reference_schemas(folder: Path) -> dict[str, dict]:
 
 
 def lenient(schema: dict) -> dict:
-    """Open every object and drop `additional_data`: for the incomplete docs/000 schemas."""
+    """Open every object, drop `additional_data` and let `integer` take any number (they type
+    prices so): for the incomplete docs/000 schemas."""
     if isinstance(schema, dict):
         out = {key: lenient(value) for key, value in schema.items()}
+        if out.get("type") == "integer":
+            out["type"] = "number"
         if out.get("additionalProperties") is False:
             del out["additionalProperties"]
         if isinstance(out.get("properties"), dict):
@@ -620,7 +639,9 @@ class Run:
             cursor = (page.get("additional_data") or {}).get("next_cursor")
             if cursor:
                 self.call("GET", f"/api/v2{path}", {"limit": 3, "cursor": cursor})
-            if entity in INCREMENTAL:
+            if entity == "products":  # no updated_since declared: newest first is the incremental read
+                self.call("GET", f"/api/v2{path}", {"sort_by": "update_time", "sort_direction": "desc"})
+            elif entity in INCREMENTAL:
                 self.call(
                     "GET",
                     f"/api/v2{path}",
@@ -729,6 +750,52 @@ class Run:
         self.call("GET", "/v1/goals/find", {"is_active": "false"})
         self.call("GET", "/v1/leadSources")
 
+    def collaboration_reads(self) -> None:
+        """Note fields, filters, files, a deal's flow and participants, followers, recents paging,
+        the deprecated v1 pipelines, stages and deal products, and a literal path not served."""
+        sim = self.sim
+        self.call("GET", "/v1/noteFields")
+        self.call("GET", "/v1/filters")
+        self.call("GET", "/v1/filters", {"type": "deals"})
+        files = self.call("GET", "/v1/files", {"limit": 2})
+        self.call(
+            "GET", "/v1/files", {"start": files["additional_data"]["pagination"]["next_start"], "limit": 2}
+        )
+        busy = max(
+            sim.truth("deals"),
+            key=lambda deal: sum(1 for f in sim.truth("files") if f["deal_id"] == deal["id"]),
+        )
+        first = self.call("GET", f"/v1/deals/{busy['id']}/flow", {"limit": 3})
+        next_start = first["additional_data"]["pagination"].get("next_start")
+        self.call("GET", f"/v1/deals/{busy['id']}/flow", {"start": next_start or 0, "all_changes": "1"})
+        self.call("GET", f"/v1/deals/{busy['id']}/flow", {"items": "dealChange,file"})
+        for deal_id in {busy["id"], sim.truth("deal_participants")[-1]["deal_id"]}:
+            self.call("GET", f"/v1/deals/{deal_id}/participants")
+        with_products = sim.truth("deal_products")[0]["deal_id"]
+        self.call("GET", f"/v1/deals/{with_products}/products")
+        self.call("GET", f"/api/v1/deals/{with_products}/products", {"include_product_data": 1})
+        self.call("GET", "/v1/pipelines")
+        self.call("GET", "/v1/stages", {"pipeline_id": 1})
+        for entity in ("deals", "persons", "organizations", "products"):
+            followed = sim.truth("followers")
+            item_type = {"deals": "deal", "persons": "person", "organizations": "organization"}.get(
+                entity, "product"
+            )
+            record_id = next(row["item_id"] for row in followed if row["item_type"] == item_type)
+            page = self.call("GET", f"/api/v2/{entity}/{record_id}/followers", {"limit": 1})
+            if page["additional_data"]["next_cursor"]:
+                self.call(
+                    "GET",
+                    f"/api/v2/{entity}/{record_id}/followers",
+                    {"cursor": page["additional_data"]["next_cursor"]},
+                )
+        recents = self.call("GET", "/v1/recents", {"since_timestamp": "2000-01-01 00:00:00", "limit": 2})
+        next_start = recents["additional_data"]["pagination"]["next_start"]
+        self.call(
+            "GET", "/v1/recents", {"since_timestamp": "2000-01-01 00:00:00", "start": next_start, "limit": 2}
+        )
+        self.call("GET", "/v1/deals/search", {"term": "x"}, expect=404)  # not served: not Deal 'search'
+
     def auth_errors(self) -> None:
         self.call("GET", "/api/v2/deals", token=NO_TOKEN, expect=401)
         self.call("GET", "/api/v2/persons/1", token=WRONG_TOKEN, expect=401)
@@ -759,7 +826,7 @@ def _one_field_per_type(sim, field_entity: str) -> list[dict]:
 
 def rate_limit_outcomes(checker: Checker) -> list[Outcome]:
     """Burst past the limit of a rate-limited simulator: the 429 body and its headers."""
-    with Simulator.start(seed=2, counts=SMALL_COUNTS, plan="lite", burst_limit=3) as sim:
+    with Simulator.start(seed=2, counts=SMALL_COUNTS, plan="lite", burst_limit=3, strict=True) as sim:
         session = requests.Session()
         session.headers["x-api-token"] = sim.token
         responses = [session.get(f"{sim.base_url}/api/v2/pipelines", timeout=30) for _ in range(6)]
@@ -843,11 +910,12 @@ def main(argv: list[str] | None = None) -> int:
         load_spec(args.reference / "pipedrive-v1-openapi.yml", "v1", ("/v1", "/api/v1"), ("date", "uuid")),
     ]
     checker = Checker(specs, load_reference_schemas(args.reference), trust_examples=not args.no_example_keys)
-    with Simulator.start(seed=1, counts=SMALL_COUNTS) as sim:
+    with Simulator.start(seed=1, counts=SMALL_COUNTS, strict=True) as sim:
         run = Run(sim, checker)
         run.v2_reads()
         run.v1_reads()
         run.history_and_work_items()
+        run.collaboration_reads()
         run.v2_writes()
         run.auth_errors()
         unexercised = run.unexercised_routes()

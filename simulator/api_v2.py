@@ -417,7 +417,38 @@ def options_handler(field_entity: str, operation):
 # ---- registration ------------------------------------------------------------------------
 
 
+FOLLOWED = {"deals": "deal", "persons": "person", "organizations": "organization", "products": "product"}
+
+
+def followers_handler(entity: str):
+    """GET /{entity}/{id}/followers: the users following a record, cursor-paged by follower id."""
+    item_type = FOLLOWED[entity]
+
+    def handle(request: Request) -> Response:
+        store: Store = request.store
+        record_id = _path_id(request)
+        page_request = _page_request(request.query, ("id",))
+        with store.lock:
+            store.get(entity, record_id)
+            table = store.tables["followers"]
+            page_request.ids = [
+                row["id"]
+                for row in table.rows.values()
+                if row["item_id"] == record_id and row["item_type"] == item_type
+            ]
+            ids, next_cursor = page(table, page_request)
+            data = [
+                {"user_id": table.rows[fid]["user_id"], "add_time": table.rows[fid]["add_time"]}
+                for fid in ids
+            ]
+        return ok_raw(orjson.dumps(data), {"next_cursor": next_cursor})
+
+    return handle
+
+
 def register(router: Router) -> None:
+    for entity in FOLLOWED:
+        router.add_v2("GET", f"/{entity}/{{id}}/followers", followers_handler(entity), 10)
     router.add_v2("GET", "/deals/archived", list_handler(BY_ENTITY["deals"], archived=True), 20)
     router.add_v2("GET", "/deals/products", deal_products_handler, 10)
     router.add_v2("GET", "/deals/{id}/products", one_deal_products_handler, 10)

@@ -60,5 +60,11 @@ ENTITIES: dict[str, EntitySpec] = {
             "call_logs", "Call log", "v1", id_type=str, update_key=None, add_key=None, soft_delete=False
         ),
         EntitySpec("goals", "Goal", "v1", id_type=str, update_key=None, add_key=None, soft_delete=False),
+        EntitySpec("filters", "Filter", "v1", time_format=v1_time, soft_delete=False),
+        EntitySpec("files", "File", "v1", time_format=v1_time, soft_delete=False),
+        EntitySpec(
+            "deal_participants", "Participant", "v1", update_key=None, time_format=v1_time, soft_delete=False
+        ),
+        EntitySpec("followers", "Follower", "v2", update_key=None, soft_delete=False),
     )
 }

@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 
 from simulator import vocab
 from simulator.clock import SECONDS_PER_DAY, day, iso
+from simulator.collaboration import generate_collaboration
 from simulator.fields import (
     ADDRESS_PARTS,
     BUILTIN_FIELDS,
@@ -102,6 +103,7 @@ class _Generator:
             self.leads()
             self.notes()
             generate_work_items(self.store, self.sizes, self.now, HISTORY_SECONDS)
+            generate_collaboration(self.store, self.sizes, self.now)
             self.store.rebuild_links()
 
     # ---- time ----------------------------------------------------------------------------

@@ -63,6 +63,14 @@ def ok_raw(data_json: bytes, additional_data=None) -> Response:
 
 
 Handler = Callable[[Request], Response]
+#: Literal path segments that the specs put where a sibling path has a placeholder (`/deals/search`
+#: beside `/deals/{id}`). A placeholder never matches one, so a literal path the simulator does not
+#: serve is an unknown route (404), not a lookup of a record called "search".
+LITERAL_SEGMENTS = (
+    "archived", "boards", "bulk", "changelog", "find", "helpers", "installments", "me", "messages",
+    "phases", "products", "remote", "remoteLink", "search", "summary", "timeline", "user",
+)  # fmt: skip
+PLACEHOLDER = "(?!(?:" + "|".join(LITERAL_SEGMENTS) + ")(?:/|$))[^/]+"
 
 
 @dataclass
@@ -76,7 +84,8 @@ class Route:
     def __post_init__(self) -> None:
         parts = re.split(r"\{(\w+)\}", self.pattern)
         expression = "".join(
-            re.escape(part) if index % 2 == 0 else f"(?P<{part}>[^/]+)" for index, part in enumerate(parts)
+            re.escape(part) if index % 2 == 0 else f"(?P<{part}>{PLACEHOLDER})"
+            for index, part in enumerate(parts)
         )
         self.regex = re.compile(f"^{expression}/?$")
 

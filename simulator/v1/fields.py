@@ -56,7 +56,7 @@ def field_to_v1(field: dict, order_nr: int, field_entity: str | None = None) -> 
     ui = field.get("ui_visibility") or {}
     field_type = V1_FIELD_TYPE.get(field["field_type"], field["field_type"])
     field_type = V1_FIELD_TYPE_OVERRIDES.get(field_entity or "", {}).get(field_type, field_type)
-    return {
+    v1_field = {
         "id": field.get("id", v1_field_id(field["field_code"])),
         "key": field["field_code"],
         "name": field["field_name"],
@@ -77,8 +77,10 @@ def field_to_v1(field: dict, order_nr: int, field_entity: str | None = None) -> 
         "filtering_allowed": True,
         "sortable_flag": True,
         "mandatory_flag": bool((field.get("required_fields") or {}).get("enabled", False)),
-        "options": [{"id": item["id"], "label": item["label"]} for item in options] if options else None,
     }
+    if options:  # Pipedrive leaves the key out of fields without options (clients choke on null)
+        v1_field["options"] = [{"id": item["id"], "label": item["label"]} for item in options]
+    return v1_field
 
 
 #: Built-in lead fields (leads have no field entity of their own): (key, name, v2 type).

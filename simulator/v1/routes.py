@@ -13,7 +13,7 @@ from functools import partial
 import orjson
 
 from simulator.routing import Request, Response, Router
-from simulator.v1 import endpoints
+from simulator.v1 import collaboration, endpoints
 from simulator.v1.fields import V1_FIELD_PATHS
 from simulator.v1.recents import recents
 
@@ -21,6 +21,7 @@ V1_LIST_COST = 20
 V1_ITEM_COST = 2
 V1_ARCHIVED_COST = 40
 CHANGELOG_COST = 20
+FLOW_COST = 40
 DEPRECATED_LISTS = {
     "deals": "/deals",
     "persons": "/persons",
@@ -72,6 +73,15 @@ def routes() -> list[tuple[str, str, Callable[[Request], Response], int]]:
         ("GET", "/goals/find", _query_route(endpoints.find_goals), V1_LIST_COST),
         ("GET", "/leadSources", _query_route(endpoints.list_lead_sources), 2),
         ("GET", "/deals/{id}/changelog", _item_query_route(endpoints.deal_changelog), CHANGELOG_COST),
+        ("GET", "/noteFields", _query_route(collaboration.note_fields), V1_LIST_COST),
+        ("GET", "/filters", _query_route(collaboration.list_filters), V1_LIST_COST),
+        ("GET", "/files", _query_route(collaboration.list_files), V1_LIST_COST),
+        ("GET", "/deals/{id}/flow", _item_query_route(collaboration.deal_flow), FLOW_COST),
+        ("GET", "/deals/{id}/participants", _item_query_route(collaboration.deal_participants), 10),
+        # deprecated, gone from the published spec: their last documented shape
+        ("GET", "/pipelines", _query_route(collaboration.list_pipelines), V1_LIST_COST),
+        ("GET", "/stages", _query_route(collaboration.list_stages), V1_LIST_COST),
+        ("GET", "/deals/{id}/products", _item_query_route(collaboration.deal_products), V1_LIST_COST),
     ]
     for path_name in V1_FIELD_PATHS:
         table.append(("GET", f"/{path_name}", _query_route(partial(_fields, path_name)), V1_LIST_COST))

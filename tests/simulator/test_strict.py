@@ -90,6 +90,7 @@ def test_declared_query_parameters_equal_the_specs(contract, routes):
         operation = contract.find(method, path)
         assert operation is not None, f"{name}: served, but no spec (nor the v1 reference) declares it"
         assert DECLARED.get(name, {}) == operation.params, name
+    assert set(DECLARED) <= set(routes), "declarations for routes the simulator does not serve"
 
 
 def test_each_route_charges_the_specs_token_cost(contract, routes):
