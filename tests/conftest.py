@@ -26,6 +26,7 @@ from simulator.control import Simulator
 from simulator.server import RequestLog
 from tests.spec_contract import SPECS_MISSING, off_spec, specs_dir
 
+pytest_plugins = ["pytester"]  # tests/simulator/test_strict.py runs a test session of its own
 SERVED = RequestLog()
 SLOW_AREAS = ("reliability", "postgres", "report", "bench")
 TESTS_DIR = Path(__file__).parent

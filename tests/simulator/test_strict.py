@@ -17,7 +17,7 @@ from simulator.store import Store
 from sources.pipedrive.costs import token_cost
 from sources.pipedrive.entities import CHILDREN, ENTITIES
 from tests.simulator.api import Api
-from tests.spec_contract import SPECS_MISSING, load_contract, off_spec
+from tests.spec_contract import REPO, SPECS_MISSING, load_contract, off_spec
 
 #: The deprecated v1 endpoints left the spec with their costs; the API notes give v1 list 20, item 2.
 DEPRECATED_COST = {path: 2 if path.endswith("{id}") else 20 for _, path in DEPRECATED_V1}
@@ -129,3 +129,32 @@ def test_off_spec_requests_are_caught(contract, simulator):
     assert any("'start' is not declared" in line for line in problems)
     fabricated = ServedRequest("GET", "/api/v2/deals/5/flow", "GET /api/v2/deals/{id}/flow", {})
     assert off_spec([fabricated]) == ["GET /api/v2/deals/5/flow: not an operation of the official specs"]
+
+
+def test_a_test_that_sends_an_off_spec_request_fails(contract, pytester, monkeypatch):
+    """The suite-wide wiring end to end: a test whose sync-like code sends an undeclared parameter
+    to a (strict, logging) simulator fails, even though it never looks at the answer."""
+    monkeypatch.setenv("PYTHONPATH", str(REPO))
+    pytester.makeconftest((REPO / "tests" / "conftest.py").read_text())
+    pytester.makepyfile(
+        test_inner="""
+        import requests
+        from simulator.control import Simulator
+
+        def products(params):
+            with Simulator.start(seed=1, counts={"deals": 2}) as sim:
+                url = sim.base_url + "/api/v2/products"
+                requests.get(url, params=params, headers={"x-api-token": sim.token}, timeout=10)
+
+        def test_sends_an_undeclared_parameter():
+            products({"updated_since": "2024-01-01T00:00:00Z"})
+
+        def test_sends_only_declared_parameters():
+            products({"sort_by": "update_time"})
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:xdist")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*requests the official specs do not declare*", "*'updated_since' is not declared*"]
+    )
