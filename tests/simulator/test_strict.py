@@ -131,6 +131,7 @@ def test_off_spec_requests_are_caught(contract, simulator):
     assert off_spec([fabricated]) == ["GET /api/v2/deals/5/flow: not an operation of the official specs"]
 
 
+@pytest.mark.slow  # a test session of its own, in a subprocess
 def test_a_test_that_sends_an_off_spec_request_fails(contract, pytester, monkeypatch):
     """The suite-wide wiring end to end: a test whose sync-like code sends an undeclared parameter
     to a (strict, logging) simulator fails, even though it never looks at the answer."""
