@@ -87,6 +87,7 @@ DEAL_STATUSES = ("open", "won", "lost", "deleted")
 V1_DEAL_STATUSES = (*DEAL_STATUSES, "all_not_deleted")
 SORT_LIST = Param(form="sort")
 V1_DEAL_LIST = {"status": Param(V1_DEAL_STATUSES), "sort": SORT_LIST, "owned_by_you": NUMBER_BOOLEAN}
+LEAD_LIST = ("limit", "start", "owner_id", "person_id", "organization_id", "filter_id")
 LEAD_SORTS = (
     "id", "title", "owner_id", "creator_id", "was_seen", "expected_close_date", "next_activity_id",
     "add_time", "update_time",
@@ -237,25 +238,8 @@ DECLARED: dict[str, dict[str, Param]] = {
     ),
     "GET /v1/currencies": _params("term"),
     **{f"GET /v1/{path}": _params(*V1_PAGING) for path in V1_FIELD_LISTS},
-    "GET /v1/leads": _params(
-        "limit",
-        "start",
-        "owner_id",
-        "person_id",
-        "organization_id",
-        "filter_id",
-        "updated_since",
-        sort=Param(LEAD_SORTS, "sort"),
-    ),
-    "GET /v1/leads/archived": _params(
-        "limit",
-        "start",
-        "owner_id",
-        "person_id",
-        "organization_id",
-        "filter_id",
-        sort=Param(LEAD_SORTS, "sort"),
-    ),
+    "GET /v1/leads": _params(*LEAD_LIST, "updated_since", sort=Param(LEAD_SORTS, "sort")),
+    "GET /v1/leads/archived": _params(*LEAD_LIST, sort=Param(LEAD_SORTS, "sort")),
     "GET /v1/notes": _params(
         "user_id",
         "lead_id",
