@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -30,6 +30,7 @@ from pipelines.settings import (
     resolve_connection,
     resolve_duckdb_memory_limit,
     resolve_max_budget_share,
+    resolve_slow_refresh_minutes,
     resolve_v1_list_entities,
 )
 from pipelines.upstream_fixes import apply_upstream_fixes
@@ -54,7 +55,7 @@ from shared.warehouse import (
 )
 from sources.pipedrive.client import PipedriveClient, RetryPolicy
 from sources.pipedrive.context import SyncContext
-from sources.pipedrive.entities import ENTITY_BY_NAME
+from sources.pipedrive.entities import ENTITIES, ENTITY_BY_NAME
 from sources.pipedrive.errors import (
     ApiError,
     BudgetExhaustedError,
@@ -62,8 +63,11 @@ from sources.pipedrive.errors import (
     PipedriveError,
     RunInterrupted,
 )
+from sources.pipedrive.freshness import EntityFreshness, build_plan, probe_since, run_probe
 from sources.pipedrive.rate_limit import BudgetShare, BurstLimiter
 from sources.pipedrive.source import pipedrive_source
+from sources.pipedrive.state import SOURCE_NAME
+from sources.pipedrive.streams import active_streams
 
 DATASET = RAW_SCHEMA
 CONNECTION_CHECK_PATH = "/v1/users/me"
@@ -173,6 +177,7 @@ def run_sync(
     max_budget_share: float | None = None,
     switch_account: bool = False,
     stop: threading.Event | None = None,
+    slow_refresh_minutes: float | None = None,
 ) -> SyncResult:
     """Sync Pipedrive into DuckDB. Raises `PipedriveError` subclasses with a clear message on bad
     settings or a rejected token; a spent daily budget returns `complete=False` with the message.
@@ -199,6 +204,10 @@ def run_sync(
         v1_list_entities=resolve_v1_list_entities(v1_list_entities),
         since=since,
         progress=progress or (lambda message: None),
+        # tiers and the change probe only where they cannot narrow what the user asked for
+        slow_refresh=None
+        if full_refresh or resources or since or switch_account
+        else timedelta(minutes=resolve_slow_refresh_minutes(slow_refresh_minutes)),
     )
     try:
         target = Target(duckdb_path, pipelines_dir, destination, resolve_duckdb_memory_limit())
@@ -311,6 +320,11 @@ def _sync(client, context, target: Target, what: RunScope, started: float, recor
     check_account(pipeline, account, database, what.switch_account)
     _finish_interrupted_load(pipeline, context, target)
     earlier_runs = pending_runs(duckdb_path)
+    if not context.report.stopped:
+        try:
+            _plan_freshness(client, context, pipeline)
+        except BudgetExhaustedError as stop:
+            context.report.stopped = stop
     if context.report.stopped:
         _finish_record(record, context, client)
         with _dlt_step_errors():
@@ -361,6 +375,7 @@ def _sync(client, context, target: Target, what: RunScope, started: float, recor
 
 def _finish_record(record: RunRecord, context: SyncContext, client: PipedriveClient) -> None:
     stopped = context.report.stopped
+    record.entities_skipped = context.plan.skipped_entities if context.plan else []
     record.finish(
         STOPPED if stopped else COMPLETE,
         str(stopped) if stopped else "",
@@ -414,6 +429,35 @@ def _load_destination(pipeline: dlt.Pipeline, target: Target) -> Iterator[object
         yield dlt.destinations.duckdb(connection)
     finally:
         connection.close()
+
+
+def _plan_freshness(client: PipedriveClient, context: SyncContext, pipeline: dlt.Pipeline) -> None:
+    """With freshness tiers on and a probe horizon stored, the change probe (`/v1/recents`); then the
+    plan of what this run reads (sources/pipedrive/freshness.py)."""
+    if context.slow_refresh is None:
+        return
+    raw_states = pipeline.state.get("sources", {}).get(SOURCE_NAME, {}).get("resources", {})
+    freshness = {name: EntityFreshness.read(raw) for name, raw in raw_states.items()}
+    since = probe_since(freshness, ENTITIES)
+    probe = None
+    if since is not None:
+        try:
+            probe = run_probe(client, since)
+            context.progress(f"{len(probe.changes)} changes since the last run")
+        except ApiError as failure:  # the probe only saves tokens: without it, every list is read
+            context.progress(f"change probe failed ({failure}), reading every list")
+    context.plan = build_plan(
+        ENTITIES,
+        freshness,
+        probe,
+        probe.server_now if probe else client.server_time(),
+        context.slow_refresh,
+        lambda entity: active_streams(entity, context),
+    )
+    if context.plan.skipped_entities:
+        context.progress(
+            f"unchanged since the last run, not read: {', '.join(context.plan.skipped_entities)}"
+        )
 
 
 def _check_connection(client: PipedriveClient, context: SyncContext) -> dict:

@@ -96,6 +96,7 @@ class PipedriveClient:
         self.limiter = limiter or BurstLimiter()
         self.usage = usage or Usage()
         self._stopped: BudgetExhaustedError | None = None
+        self._last_date: str | None = None  # `Date` header of the latest good answer
         self.session = requests.Session()
         self.session.auth = auth
         self.session.headers["Accept"] = "application/json"
@@ -126,7 +127,7 @@ class PipedriveClient:
         problem = "no attempt made"
         for attempt in range(1, self.retry.attempts + 1):
             cost = token_cost(path)
-            self.limiter.wait_for_turn(cost)
+            self.limiter.wait_for_turn(cost, path)
             if self._stopped is not None:  # also when another thread learnt of it while we waited
                 self.limiter.observe(None, cost)
                 raise self._stopped
@@ -152,11 +153,21 @@ class PipedriveClient:
             finally:  # only after the verdict, so a budget stop is known before anyone sends again
                 self.limiter.observe(response.headers, cost)
             if isinstance(outcome, dict):
+                self._last_date = response.headers.get("date")
                 return outcome
             problem = outcome
             if response.status_code != 429:
                 self._backoff(attempt, path, problem)
         raise ApiError(f"GET {path} failed after {self.retry.attempts} attempts: {problem}")
+
+    def server_time(self) -> datetime | None:
+        """The server's clock at its latest good answer (its `Date` header; None: it sent none)."""
+        if not self._last_date:
+            return None
+        try:
+            return parsedate_to_datetime(self._last_date).astimezone(timezone.utc)
+        except (TypeError, ValueError):
+            return None
 
     def _judge(self, response: requests.Response, body: bytes, path: str) -> dict | str:
         """The parsed page, or what went wrong when another attempt may help; raises otherwise."""

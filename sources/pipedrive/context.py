@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 from sources.pipedrive.client import PipedriveClient
 from sources.pipedrive.errors import BudgetExhaustedError
+from sources.pipedrive.freshness import Plan
 from sources.pipedrive.rate_limit import BurstLimiter
 
 
@@ -38,6 +39,8 @@ class SyncContext:
     backfill_windows: int = 4  # a first backfill of one list is read as this many parallel windows
     progress: Callable[[str], None] = lambda message: None
     report: RunReport = field(default_factory=RunReport)
+    slow_refresh: timedelta | None = None  # freshness tiers on: reference lists' refresh interval
+    plan: Plan | None = None  # which streams this run may leave unread (None: read everything)
     _last_stamp: datetime = field(default_factory=lambda: datetime.fromtimestamp(0, timezone.utc))
     _stamp_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

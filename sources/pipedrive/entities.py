@@ -54,6 +54,12 @@ class Entity:
     # Child table filled from this entity's changed ids (see CHILDREN).
     children: tuple[str, ...] = ()
     snapshots: bool = False  # append a `deal_snapshots` row per extracted record
+    # Freshness (sources/pipedrive/freshness.py): "core" entities are checked every run; the others
+    # ("reference": field lists, pipelines, stages, users, reference data, the long tail) are read
+    # when `/v1/recents` shows a change to them, and at least every `slow_refresh_minutes`.
+    tier: str = "reference"
+    recents_item: str | None = None  # the `item` type `/v1/recents` reports this entity's changes as
+    fields_entity: str | None = None  # the field list naming its custom-field keys
 
 
 @dataclass(frozen=True)
@@ -106,18 +112,27 @@ ENTITIES: tuple[Entity, ...] = (
         ),
         children=("deal_products",),
         snapshots=True,
+        tier="core",
+        recents_item="deal",
+        fields_entity="deal_fields",
     ),
     Entity(
         "persons",
         "v2",
         (Stream("/api/v2/persons", CURSOR, V2_ASC),),
         v1_streams=(Stream("/v1/persons", OFFSET, V1_DESC, read="client_cutoff"),),
+        tier="core",
+        recents_item="person",
+        fields_entity="person_fields",
     ),
     Entity(
         "organizations",
         "v2",
         (Stream("/api/v2/organizations", CURSOR, V2_ASC),),
         v1_streams=(Stream("/v1/organizations", OFFSET, V1_DESC, read="client_cutoff"),),
+        tier="core",
+        recents_item="organization",
+        fields_entity="organization_fields",
     ),
     Entity(
         "activities",
@@ -125,12 +140,18 @@ ENTITIES: tuple[Entity, ...] = (
         (Stream("/api/v2/activities", CURSOR, V2_ASC),),
         # the last documented /v1/activities and /v1/products declare no `sort`: read whole
         v1_streams=(Stream("/v1/activities", OFFSET, {"user_id": 0}, read="whole"),),
+        tier="core",
+        recents_item="activity",
+        fields_entity="activity_fields",
     ),
     Entity(
         "products",
         "v2",
         (Stream("/api/v2/products", CURSOR, V2_DESC, read="client_cutoff"),),
         v1_streams=(Stream("/v1/products", OFFSET, read="whole"),),
+        tier="core",
+        recents_item="product",
+        fields_entity="product_fields",
     ),
     Entity(
         "pipelines",
@@ -138,6 +159,7 @@ ENTITIES: tuple[Entity, ...] = (
         (Stream("/api/v2/pipelines", CURSOR, read="whole"),),
         cursor_field=None,
         v1_streams=(Stream("/v1/pipelines", ONE_PAGE, read="whole"),),
+        recents_item="pipeline",
     ),
     Entity(
         "stages",
@@ -145,8 +167,15 @@ ENTITIES: tuple[Entity, ...] = (
         (Stream("/api/v2/stages", CURSOR, read="whole"),),
         cursor_field=None,
         v1_streams=(Stream("/v1/stages", ONE_PAGE, read="whole"),),
+        recents_item="stage",
     ),
-    Entity("users", "v1", (Stream("/v1/users", ONE_PAGE, read="client_cutoff"),), cursor_field="modified"),
+    Entity(
+        "users",
+        "v1",
+        (Stream("/v1/users", ONE_PAGE, read="client_cutoff"),),
+        cursor_field="modified",
+        recents_item="user",
+    ),
     Entity(
         "leads",
         "v1",
@@ -155,9 +184,17 @@ ENTITIES: tuple[Entity, ...] = (
             Stream("/v1/leads/archived", OFFSET, V1_DESC, read="client_cutoff", archived=True),
         ),
         json_columns=("custom_fields", "value", "label_ids"),
+        tier="core",  # /v1/recents does not report leads: read every run
+        fields_entity="deal_fields",
     ),
-    Entity("notes", "v1", (Stream("/v1/notes", OFFSET, V1_DESC),)),
-    Entity("activity_types", "v1", (Stream("/v1/activityTypes", ONE_PAGE, read="whole"),), cursor_field=None),
+    Entity("notes", "v1", (Stream("/v1/notes", OFFSET, V1_DESC),), tier="core", recents_item="note"),
+    Entity(
+        "activity_types",
+        "v1",
+        (Stream("/v1/activityTypes", ONE_PAGE, read="whole"),),
+        cursor_field=None,
+        recents_item="activityType",
+    ),
     Entity("currencies", "v1", (Stream("/v1/currencies", ONE_PAGE, read="whole"),), cursor_field=None),
     Entity("lead_labels", "v1", (Stream("/v1/leadLabels", ONE_PAGE, read="whole"),), cursor_field=None),
     *(

@@ -127,8 +127,11 @@ class Plan:
     def skipped_entities(self) -> list[str]:
         return sorted(name for name, keys in self.skipped_streams.items() if keys)
 
-    def completed(self, entity: Entity, raw_state: dict, read_whole: bool, known_keys=None) -> None:
-        """Record, in the entity's resource state, that this run saw all of its changes."""
+    def completed(
+        self, entity: Entity, raw_state: dict, read: bool, known_keys: Iterable | None = None
+    ) -> None:
+        """Record, in the entity's resource state, that this run saw all of its changes (`read`:
+        every stream of it was read; `known_keys`: a field list's keys, the custom ones are kept)."""
         if self.server_now is None:
             return
         horizon = self.server_now - timedelta(seconds=1)
@@ -140,11 +143,11 @@ class Plan:
         )
         previous = raw_state.get(STATE_KEY) or {}
         stored = {"horizon": horizon.isoformat(), "handled": handled}
-        refreshed = self.server_now if read_whole else previous.get("refreshed_at")
+        refreshed = self.server_now if read else previous.get("refreshed_at")
         if refreshed:
             stored["refreshed_at"] = refreshed if isinstance(refreshed, str) else refreshed.isoformat()
-        if known_keys is not None:
-            stored["known_keys"] = sorted(known_keys)
+        if known_keys is not None and entity.primary_key == "field_code":
+            stored["known_keys"] = sorted(key for key in known_keys if key and CUSTOM_KEY.match(str(key)))
         elif previous.get("known_keys") is not None:
             stored["known_keys"] = previous["known_keys"]
         raw_state[STATE_KEY] = stored
@@ -231,3 +234,35 @@ def v1_time(instant: datetime) -> str:
 
 def entity_of_item(item: str) -> Entity | None:
     return next((entity for entity in ENTITY_BY_NAME.values() if entity.recents_item == item), None)
+
+
+def run_probe(client, since: datetime) -> Probe:
+    """Every change after `since` (exclusive) that `/v1/recents` reports, oldest first, all pages.
+    The server's clock comes from the first answer's `Date` header (else our own clock)."""
+    changes: list[Change] = []
+    start, served_since, server_now = 0, since, None
+    while True:
+        params = {"since_timestamp": v1_time(since), "start": start, "limit": RECENTS_PAGE}
+        body = client.get_json(RECENTS_PATH, params)
+        server_now = server_now or client.server_time() or datetime.now(timezone.utc)
+        additional = body.get("additional_data") or {}
+        if start == 0:
+            served_since = _served_since(additional.get("since_timestamp"), since, server_now)
+        data = body.get("data") or []
+        changes += changes_from(data)
+        pagination = additional.get("pagination", additional)
+        if not data or not pagination.get("more_items_in_collection"):
+            return Probe(since=served_since, server_now=server_now, changes=changes)
+        start = pagination.get("next_start") or start + len(data)
+
+
+def _served_since(answered: str | None, asked: datetime, server_now: datetime) -> datetime:
+    """Where the server really started: it silently moves a `since_timestamp` older than a month up
+    (the answer says so in `additional_data.since_timestamp`). Without that field, anything older
+    than `RECENTS_REACH` counts as not served."""
+    if answered:
+        try:
+            return max(asked, parse_instant(answered))
+        except ValueError:
+            pass
+    return max(asked, server_now - RECENTS_REACH)

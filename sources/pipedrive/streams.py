@@ -60,13 +60,20 @@ def read_entity(entity: Entity, context: SyncContext) -> Iterator[object]:
         children = ChildReader(entity, context, state)
         yield from children.read()
         streams = active_streams(entity, context)
-        complete = all(stream.read == "whole" for stream in streams)
+        plan = context.plan
+        unread = [stream for stream in streams if plan is not None and not plan.reads(entity, stream)]
+        complete = all(stream.read == "whole" for stream in streams) and not unread
         seen_ids: set | None = set() if complete and entity.primary_key else None
         for stream in streams:
+            if stream in unread:
+                context.progress(f"{entity.name}: {stream.path} unchanged since the last run, not read")
+                continue
             yield from StreamReader(entity, stream, context, state, builder, children, seen_ids).read()
         yield from children.read()
         if seen_ids is not None:
             context.report.complete_id_sets[entity.name] = seen_ids
+        if plan is not None:  # every change up to the probe is now loaded (or there was none)
+            plan.completed(entity, dlt.current.resource_state(), read=not unread, known_keys=seen_ids)
     except BudgetExhaustedError as stop:
         context.report.stopped = stop
         context.progress(f"{entity.name}: stopped, daily budget spent")
