@@ -36,7 +36,7 @@ def run_job(job: dict) -> dict:
                 base_url=job["base_url"],
                 api_token=job["token"],
                 duckdb_path=workdir / "ours.duckdb",
-                resources=job["entities"],
+                resources=None if job.get("default_set") else job["entities"],  # None: tiers apply
                 pipelines_dir=workdir / "dlt",
             )
             if not result.complete:

@@ -11,6 +11,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from bench.runner import Measurement, median_measurement, run_measured
@@ -360,6 +361,69 @@ def transforms_scenario(bench: Bench) -> ScenarioResult:
     return result
 
 
+FRUGAL_ACCOUNT = {"deals": 2_000, "persons": 2_000, "organizations": 500, "activities": 3_000, "users": 20,
+                  "products": 100, "deal_products": 1_000, "leads": 200, "notes": 500}  # fmt: skip
+NO_OP_TOKEN_TARGET = 80
+SLOW_REFRESH_MIN = 60
+
+
+def frugal(bench: Bench) -> ScenarioResult:
+    """What a scheduled run costs in API tokens: nothing new, a few changes, the periodic re-read."""
+    counts = FRUGAL_ACCOUNT if bench.mode != "smoke" else {"deals": 100, "persons": 50, "leads": 20}
+    result = ScenarioResult(
+        "frugal",
+        "8. Scheduled runs: tokens per run",
+        "The default entity set of an account of "
+        + ", ".join(f"{count:,} {name}" for name, count in counts.items())
+        + ", synced twice; then a run that finds nothing new, a run after a few deals changed (0.2%), the "
+        f"run {SLOW_REFRESH_MIN} simulated minutes later that re-reads the reference lists, the run a day "
+        "later that reads every list, and a no-op run again. "
+        "Freshness tiers on (no `--resources`).",
+    )
+    workdir = bench.fresh_dir("frugal")
+    entities = ALL_ENTITIES
+
+    def run(label: str, advance_s: int) -> Measurement:
+        sim.call("advance", seconds=advance_s)
+        measured = bench.run(sim, "ours", workdir, entities, default_set=True)
+        bench.progress(f"  frugal {label}: {measured.requests} requests, {measured.tokens} tokens")
+        result.runs.append((label, measured))
+        return measured
+
+    with SimulatorProcess(counts=counts, plan="premium") as sim:
+        run("first run (full)", 0)
+        run("second run (settles)", 60)
+        no_op = run("nothing new", 60)
+        changed = sim.call("change_share", share=0.002, entities=["deals"], seed=1)
+        with_changes = run(f"{changed.get('deals', 0)} deals changed", 60)
+        refresh = run(f"{SLOW_REFRESH_MIN} min later: reference lists re-read", SLOW_REFRESH_MIN * 60)
+        daily = run("a day later: every list read", 24 * SLOW_REFRESH_MIN * 60)
+        no_op_again = run("nothing new, again", 60)
+    allowed_with_changes = _pages_of_changes(changed) * 10 + NO_OP_TOKEN_TARGET
+    result.checks = [
+        Check(f"a run finding nothing new <= {NO_OP_TOKEN_TARGET} tokens",
+              f"{no_op.tokens} and {no_op_again.tokens}",
+              max(no_op.tokens, no_op_again.tokens) <= NO_OP_TOKEN_TARGET),
+        Check(f"a run with changes <= their pages + {NO_OP_TOKEN_TARGET} = {allowed_with_changes}",
+              f"{with_changes.tokens}", with_changes.tokens <= allowed_with_changes),
+        Check("the periodic re-reads (reported)",
+              f"reference lists {refresh.tokens} tokens, every list {daily.tokens}", None),
+    ]  # fmt: skip
+    result.notes.append(
+        f"Requests of the no-op run: {json.dumps(no_op.requests_per_endpoint)}; of the run with changes: "
+        f"{json.dumps(with_changes.requests_per_endpoint)}."
+    )
+    if bench.mode == "full":
+        from bench.scheduling import RunCosts, rewrite_doc
+
+        costs = RunCosts(
+            max(no_op.tokens, no_op_again.tokens), refresh.tokens, daily.tokens, SLOW_REFRESH_MIN
+        )
+        rewrite_doc(costs, f"scenario 8 of BENCHMARKS.md, {datetime.now(timezone.utc):%Y-%m-%d}")
+        result.notes.append("docs/scheduling.md's table of intervals was regenerated from these numbers.")
+    return result
+
+
 STARTUP_TARGET_S = 0.3
 STARTUP_REPEATS = 7
 
@@ -415,6 +479,7 @@ SCENARIOS: dict[str, Callable[[Bench], ScenarioResult | list[ScenarioResult]]] =
     "scale": scale,
     "transforms": transforms_scenario,
     "startup": startup,
+    "frugal": frugal,
 }
 
 

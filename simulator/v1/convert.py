@@ -169,9 +169,18 @@ def _name_of(record: dict | None, key: str = "name") -> str | None:
     return record.get(key) if record else None
 
 
+def _weighted(value: Any, weight: float) -> Any:
+    """The value times the stage's probability; a value that is no number (hostile tests store text
+    in it) has no weighted value."""
+    return round(value * weight, 2) if isinstance(value, (int, float)) else None
+
+
 def _money(value: Any, currency: str | None) -> str:
     amount = value or 0
-    text = f"{amount:,.2f}".rstrip("0").rstrip(".") if isinstance(amount, float) else f"{amount:,}"
+    if isinstance(amount, float):
+        text = f"{amount:,.2f}".rstrip("0").rstrip(".")
+    else:  # an int, or whatever odd value a hostile test stored (text): shown as it is
+        text = f"{amount:,}" if isinstance(amount, int) else str(amount)
     return f"{text} {currency}" if currency else text
 
 
@@ -262,8 +271,8 @@ def deal_to_v1(deal: dict, related: Related, nested: bool = True) -> dict:
         "next_activity_duration": None,
         "next_activity_note": None,
         "formatted_value": _money(value, currency),
-        "weighted_value": round(value * weight, 2),
-        "formatted_weighted_value": _money(round(value * weight, 2), currency),
+        "weighted_value": _weighted(value, weight),
+        "formatted_weighted_value": _money(_weighted(value, weight), currency),
         "weighted_value_currency": currency,
         "rotten_time": None,
         "owner_name": _name_of(owner),

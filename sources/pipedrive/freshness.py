@@ -12,9 +12,10 @@ Tiers (`Entity.tier`):
 - "reference" (field definitions, pipelines, stages, users, reference data and the long tail):
   read when the probe shows a change, when a changed record holds a custom-field key the field
   list does not know, and at least every `slow_refresh_minutes`.
-Every entity is also read whole-heartedly (its list, from its cursor) at least every
-`slow_refresh_minutes`, whatever the probe says: a change `/v1/recents` leaves out is then seen
-within that interval. `--full-refresh`, `--resources` and `--since` read everything.
+The lists the probe vouches for are also read (from their cursors) at least every
+`COVERED_LISTING_FACTOR` x `slow_refresh_minutes` (a day by default), whatever the probe says: a
+change `/v1/recents` leaves out is then seen within that time. `--full-refresh`, `--resources`
+and `--since` read everything. If the probe fails (5xx after retries), every list is read.
 
 Why a skip is exact. Each entity keeps, in its dlt resource state (committed with the load that
 carries its rows, so a failed or stopped run changes nothing), a `horizon`: one second before the
@@ -44,6 +45,9 @@ RECENTS_REACH = timedelta(days=28)
 STATE_KEY = "freshness"
 CUSTOM_KEY = re.compile(r"^[0-9a-f]{40}")
 CORE, REFERENCE = "core", "reference"
+# Lists the probe vouches for are still read every this many `slow_refresh_minutes` (a day by
+# default): whatever /v1/recents might leave out is then seen within that time.
+COVERED_LISTING_FACTOR = 24
 
 
 @dataclass(frozen=True)
@@ -181,8 +185,9 @@ def build_plan(
     for entity in entities:
         state = freshness.get(entity.name, EntityFreshness())
         streams = streams_of(entity)
-        if state.refreshed_at is None or server_now - state.refreshed_at >= slow_refresh:
-            continue  # due for its periodic read (or never read whole since tiers began)
+        every = slow_refresh * (COVERED_LISTING_FACTOR if entity.recents_item else 1)
+        if state.refreshed_at is None or server_now - state.refreshed_at >= every:
+            continue  # due for its periodic read (or never read since tiers began)
         if entity.name in stale_fields:
             continue
         if entity.recents_item:

@@ -61,7 +61,7 @@ def test_token_is_in_no_output_file_state_trace_or_table(simulator, tmp_path, ho
     assert run().returncode == 0
     change_account(sim)
     assert run(PIPEDRIVE_SYNC_CRASH_AT="load:20").returncode == -signal.SIGKILL  # leaves packages behind
-    sim.set_faults(error_rate=1.0, error_statuses=(400,), path_prefix="/api/v2/persons")
+    sim.set_faults(error_rate=1.0, error_statuses=(400,), path_prefix="/v1/leads")  # read every run
     assert run().returncode == 1  # a failure with its message
     sim.set_faults()
     sim.set_faults(html_rate=0.5, html_status=403, seed=5)

@@ -144,17 +144,23 @@ def test_a_field_change_no_record_shows_is_seen_within_the_refresh_interval(sync
     assert not problems, problems
 
 
-def test_every_list_is_read_again_at_least_every_slow_refresh(synced, tmp_path):
-    """Whatever /v1/recents leaves out is seen within the interval: every list is read then."""
+def test_reference_lists_every_interval_and_every_list_every_day(synced, tmp_path):
+    """Lists the probe cannot see are read every slow_refresh_minutes; those it vouches for at least
+    every 24 intervals, so whatever /v1/recents might leave out is seen within a day."""
     sim, run = synced
     sim.advance(SLOW_REFRESH_MINUTES * 60)
-    result, tokens = run()
-    assert {"/api/v2/deals", "/api/v2/deals/archived", "/api/v2/dealFields", "/v1/currencies"} <= set(
-        result.requests_per_endpoint
+    hourly, _ = run()
+    assert {"/api/v2/dealFields", "/v1/currencies", "/v1/leadLabels"} <= set(hourly.requests_per_endpoint)
+    assert "/api/v2/deals" not in hourly.requests_per_endpoint
+    sim.advance(24 * SLOW_REFRESH_MINUTES * 60)
+    daily, _ = run()
+    assert {"/api/v2/deals", "/api/v2/deals/archived", "/api/v2/stages", "/v1/users"} <= set(
+        daily.requests_per_endpoint
     )
     sim.advance(30)
     _, tokens = run()
     assert tokens <= NO_OP_TOKEN_LIMIT  # and then cheap again
+    assert_matches_truth(sim, tmp_path)
 
 
 def test_a_month_without_runs_falls_back_to_reading_every_list(synced, tmp_path):

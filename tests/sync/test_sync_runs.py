@@ -64,11 +64,11 @@ def test_a_failed_run_is_kept_pending_then_loaded_by_the_next(simulator, tmp_pat
     sim = simulator(seed=23, counts=COUNTS)
     database = tmp_path / "crm.duckdb"
     run_sync(sim.base_url, sim.token, database)
-    sim.set_faults(error_rate=1.0, error_statuses=(500,), path_prefix="/api/v2/persons")
+    sim.set_faults(error_rate=1.0, error_statuses=(500,), path_prefix="/v1/leads")  # read every run
     with pytest.raises(ApiError):
         run_sync(sim.base_url, sim.token, database, retry=RetryPolicy(attempts=2, backoff_s=0.01))
     (failed,) = pending_runs(database)
-    assert failed.outcome == FAILED and "/api/v2/persons" in failed.message
+    assert failed.outcome == FAILED and "/v1/leads" in failed.message
     with duckdb.connect(str(database), read_only=True) as con:  # status shows it before it is loaded
         shown = recent_runs(con, database)
     assert [run.outcome for run in shown] == ["failed", "complete"] and not shown[0].loaded
