@@ -10,13 +10,15 @@ from pathlib import Path
 import duckdb
 
 from pipelines.account import ACCOUNT_KEY
-from pipelines.sync import DATASET, open_pipeline
-from shared.run_log import RunSummary, recent_runs
+from pipelines.state_file import read_pipeline_state
+from shared.run_log import RunSummary, TodaysSpend, recent_runs, todays_spend
+from shared.warehouse import RAW_SCHEMA as DATASET
 from shared.warehouse import DatabaseFileError, check_existing_database, is_lock_conflict, raw_table_stats
 from sources.pipedrive.entities import ENTITIES
 from sources.pipedrive.state import SOURCE_NAME, resource_states
 
 DLT_LOADS_TABLE = "_dlt_loads"
+LAST_RUNS = 5
 
 
 @dataclass
@@ -38,6 +40,8 @@ class StatusReport:
     loads: list[tuple] = field(default_factory=list)  # (load_id, status, inserted_at)
     cursors: list[CursorStatus] = field(default_factory=list)
     last_run: RunSummary | None = None
+    runs: list[RunSummary] = field(default_factory=list)  # the last few, newest first
+    spend: TodaysSpend | None = None  # this database's runs since midnight UTC
     account: dict | None = None
 
 
@@ -53,7 +57,9 @@ def read_status(duckdb_path: str | Path, pipelines_dir: str | Path | None = None
                     f"{duckdb_path} holds no synced data yet; run: pipedrive-sync run --duckdb {duckdb_path}"
                 )
             report.tables = _tables(con)
-            report.last_run = next(iter(recent_runs(con, duckdb_path, limit=1)), None)
+            report.runs = recent_runs(con, duckdb_path, limit=LAST_RUNS)
+            report.last_run = next(iter(report.runs), None)
+            report.spend = todays_spend(con, duckdb_path)
             report.loads = con.execute(
                 f"SELECT load_id, status, inserted_at FROM {DATASET}.{DLT_LOADS_TABLE} "
                 "ORDER BY inserted_at DESC LIMIT 5"
@@ -65,7 +71,7 @@ def read_status(duckdb_path: str | Path, pipelines_dir: str | Path | None = None
             f"A sync is writing {duckdb_path} right now (DuckDB lets nobody read while a process writes); "
             "run status again when it has finished."
         ) from None
-    pipeline_state = open_pipeline(duckdb_path, pipelines_dir).state
+    pipeline_state = read_pipeline_state(duckdb_path, pipelines_dir)  # no dlt import: a fast status
     source_state = pipeline_state.get("sources", {}).get(SOURCE_NAME, {})
     report.cursors = _cursors(resource_states(pipeline_state))
     report.account = source_state.get(ACCOUNT_KEY)
@@ -133,6 +139,23 @@ def report_lines(report: StatusReport, now: datetime | None = None) -> list[str]
             f"Last run: {ago(ended, now)} ({ended:%Y-%m-%d %H:%M} UTC), {run.outcome}: {run.rows:,} rows, "
             f"{run.requests:,} requests, {run.tokens:,} API tokens used"
         )
+    if report.runs:
+        lines.append("Last runs (UTC):")
+        for earlier in report.runs:
+            seconds = (earlier.ended_at - earlier.started_at).total_seconds() if earlier.ended_at else None
+            left = (
+                f", {earlier.tokens_left_today:,} left today" if earlier.tokens_left_today is not None else ""
+            )
+            shown = f"{seconds:.1f} s" if seconds is not None else "-"
+            pending = "" if earlier.loaded else " (row not loaded yet)"
+            lines.append(
+                f"  {earlier.started_at:%Y-%m-%d %H:%M:%S}  {earlier.outcome:<8} {shown:>8}  {earlier.rows:>9,} rows"
+                f"  {earlier.requests:>5,} requests  {earlier.tokens:>6,} tokens{left}{pending}"
+            )
+    if report.spend:
+        spend = report.spend
+        left = f"; the account had {spend.tokens_left:,} left" if spend.tokens_left is not None else ""
+        lines.append(f"Today ({spend.day} UTC): {spend.runs} runs spent {spend.tokens:,} API tokens{left}.")
     lines.append("Tables (rows, last extracted):")
     width = max((len(table.name) for table in report.tables), default=10)
     for table in report.tables:

@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import re
 import shutil
 import socket
 import threading
@@ -33,6 +31,7 @@ from pipelines.settings import (
     resolve_slow_refresh_minutes,
     resolve_v1_list_entities,
 )
+from pipelines.state_file import default_pipelines_dir, pipeline_name_for
 from pipelines.upstream_fixes import apply_upstream_fixes
 from shared.crash_points import crash_point, pipeline_progress
 from shared.run_log import (
@@ -111,22 +110,6 @@ class SyncResult:
     transform_s: float | None = None  # seconds the transforms took; None when they did not run
     tokens_left_today: int | None = None  # the account's, as the last answer said (None: not said)
     run_id: str = ""  # the run's row in pipedrive_raw.sync_runs
-
-
-def default_pipelines_dir(duckdb_path: str | Path) -> Path:
-    """dlt's working state lives next to the database it describes (`.dlt/pipelines`)."""
-    return Path(duckdb_path).resolve().parent / ".dlt" / "pipelines"
-
-
-def pipeline_name_for(duckdb_path: str | Path) -> str:
-    """dlt's name for the pipeline of one database file (and its working folder). A name whose
-    punctuation had to be replaced gets a digest of the original, so that `x-y.duckdb` and
-    `x_y.duckdb` never share cursors."""
-    stem = Path(duckdb_path).stem
-    name = "pipedrive_" + re.sub(r"\W+", "_", stem)
-    if re.fullmatch(r"\w+", stem):
-        return name
-    return f"{name}_{hashlib.blake2b(stem.encode(), digest_size=3).hexdigest()}"
 
 
 def open_pipeline(

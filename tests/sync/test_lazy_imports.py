@@ -35,3 +35,18 @@ def test_help_loads_no_heavy_library(command):
         f"try:\n    main({[*command, '--help']!r})\nexcept SystemExit as done:\n    assert done.code == 0"
     )
     assert loaded_after(code) == []
+
+
+@pytest.mark.slow
+def test_status_of_a_synced_database_loads_no_dlt_pyarrow_or_pandas(simulator, tmp_path):
+    from pipelines.sync import run_sync
+
+    sim = simulator(seed=3, counts={"deals": 40})
+    database = tmp_path / "crm.duckdb"
+    assert run_sync(sim.base_url, sim.token, database).complete
+    code = (
+        "from pipelines.cli import main\n"
+        f"try:\n    main(['status', '--duckdb', {str(database)!r}])\nexcept SystemExit as done:\n"
+        "    assert done.code in (0, None), done.code"
+    )
+    assert set(loaded_after(code)) <= {"duckdb", "numpy"}  # DuckDB reads the file; nothing else heavy
