@@ -7,8 +7,7 @@ import threading
 
 import click
 
-from simulator import DEFAULT_TOKEN
-from simulator.generate import DEFAULT_COUNTS
+from simulator import DEFAULT_COUNTS, DEFAULT_TOKEN
 from simulator.ratelimit import PLAN_BURST
 from simulator.store import DEFAULT_COMPANY_DOMAIN
 

@@ -15,7 +15,7 @@ import unicodedata
 import uuid
 from datetime import datetime, timezone
 
-from simulator import vocab
+from simulator import DEFAULT_COUNTS, vocab
 from simulator.clock import SECONDS_PER_DAY, day, iso
 from simulator.collaboration import generate_collaboration
 from simulator.fields import (
@@ -31,20 +31,6 @@ from simulator.fields import (
 from simulator.store import Store
 from simulator.work_items import generate_work_items
 
-DEFAULT_COUNTS = {
-    "users": 12,
-    "pipelines": 3,
-    "organizations": 150,
-    "persons": 300,
-    "products": 40,
-    "deals": 500,
-    "deal_products": 400,
-    "activities": 800,
-    "leads": 100,
-    "notes": 300,
-    "projects": 30,
-    "call_logs": 60,
-}
 HISTORY_SECONDS = 3 * 365 * SECONDS_PER_DAY
 DELETED_SHARE = 0.03
 CUSTOM_FILL_SHARE = 0.4
