@@ -5,8 +5,10 @@ with the run's load. A run that reaches another company stops before it writes a
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import dlt
+if TYPE_CHECKING:  # annotations only: `status` reads the account without importing dlt
+    import dlt
 import duckdb
 
 from sources.pipedrive.errors import PipedriveError

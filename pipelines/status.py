@@ -149,8 +149,9 @@ def report_lines(report: StatusReport, now: datetime | None = None) -> list[str]
             shown = f"{seconds:.1f} s" if seconds is not None else "-"
             pending = "" if earlier.loaded else " (row not loaded yet)"
             lines.append(
-                f"  {earlier.started_at:%Y-%m-%d %H:%M:%S}  {earlier.outcome:<8} {shown:>8}  {earlier.rows:>9,} rows"
-                f"  {earlier.requests:>5,} requests  {earlier.tokens:>6,} tokens{left}{pending}"
+                f"  {earlier.started_at:%Y-%m-%d %H:%M:%S}  {earlier.outcome:<8} {shown:>8}"
+                f"  {earlier.rows:>9,} rows  {earlier.requests:>5,} requests  {earlier.tokens:>6,} tokens"
+                f"{left}{pending}"
             )
     if report.spend:
         spend = report.spend
