@@ -76,7 +76,7 @@ CLIENT_LOGGER = "sources.pipedrive"  # the HTTP client logs each retry and rate-
 # Arrow -> parquet everywhere: Postgres loads it through ADBC (dlt's csv COPY turns empty strings into NULL)
 LOADER_FILE_FORMAT = {"duckdb": "parquet", "postgres": "parquet"}
 DUCKDB_DESTINATION_TYPE = "dlt.destinations.duckdb"
-PRODUCED_BY = {"deal_products": "deals", "deal_snapshots": "deals"}
+PRODUCED_BY = {"deal_products": "deals", "deal_snapshots": "deals", "deal_changes": "deals"}
 
 
 @dataclass(frozen=True)
@@ -352,6 +352,11 @@ def _sync(client, context, target: Target, what: RunScope, started: float, recor
         to_reconcile = set(source.selected_resources) if what.reconcile and complete else set()
         marked_deleted = apply_upstream_fixes(pipeline, context, to_reconcile)
         crash_point("fixes")
+        history = (
+            _history_work(pipeline, client) if complete and "deals" in source.selected_resources else None
+        )
+    if history:
+        _sync_history(pipeline, context, target, *history)
     forget_pending(duckdb_path, earlier_runs)
     return _result(context, client, started, marked_deleted, record)
 
@@ -366,6 +371,34 @@ def _finish_record(record: RunRecord, context: SyncContext, client: PipedriveCli
         client.limiter.daily_tokens_left,
         context.report.rows,
     )
+
+
+def _history_work(pipeline: dlt.Pipeline, client: PipedriveClient) -> tuple[list, int | None] | None:
+    """Deals whose history to read (from the tables just loaded) and the tokens it may spend
+    (pipelines/history.py); None when there is nothing to do."""
+    from pipelines.history import deals_to_read, history_budget, resolve_history_budget_share
+
+    budget = history_budget(
+        client.limiter.daily_tokens_left, client.usage.total_tokens, resolve_history_budget_share()
+    )
+    deals = deals_to_read(pipeline) if budget != 0 else []
+    return (deals, budget) if deals else None
+
+
+def _sync_history(pipeline: dlt.Pipeline, context: SyncContext, target: Target, deals, budget) -> None:
+    """Deal history after the entities are loaded, as a source of its own."""
+    from sources.pipedrive.history import history_source
+
+    limit = "no daily limit" if budget is None else f"{budget:,} tokens"
+    context.progress(f"deal history: {len(deals):,} deals to read ({limit})")
+    with _dlt_step_errors():
+        pipeline.extract(
+            history_source(context, deals, budget), loader_file_format=LOADER_FILE_FORMAT[target.destination]
+        )
+        pipeline.normalize()
+    with _load_destination(pipeline, target) as load_destination:
+        with _dlt_step_errors():
+            pipeline.load(destination=load_destination)
 
 
 def _finish_interrupted_load(pipeline: dlt.Pipeline, context: SyncContext, target: Target) -> None:
