@@ -144,6 +144,13 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "id stage_id pipeline_id status value currency update_time is_deleted _archived _extracted_at"
         ),
     ),
+    RawTable(
+        "deal_changes",
+        text_columns(
+            "id deal_id field_key old_value new_value actor_user_id time change_source is_bulk_update_flag"
+        ),
+    ),
+    RawTable("deal_history_reads", text_columns("deal_id deal_update_time _extracted_at")),
     RawTable(RUNS_TABLE, {name: DLT_TYPES[hint["data_type"]] for name, hint in RUN_COLUMNS.items()}),
     *(RawTable(field_entity, FIELD_COLUMNS) for field_entity in FIELD_ENTITIES),
 )

@@ -1,4 +1,5 @@
 -- one row per stage of each pipeline (not deleted): open deals in it, and deals that got at least that far
+-- (won, in it or a later stage now, or in it or a later stage at any time of their history)
 -- key: stage_id
 create or replace view pipedrive.pipeline_funnel as
 with stages as (
@@ -11,9 +12,24 @@ with stages as (
     from stages  -- pipedrive.stages: see the note in transforms/README.md
 ),
 
+furthest as (
+    -- the furthest stage each deal ever reached in a pipeline (deal_stage_history)
+    select history.deal_id, history.pipeline_id, max(stages.stage_order_nr) as stage_order_nr
+    from deal_stage_history as history
+    inner join stages on stages.stage_id = history.stage_id
+    group by history.deal_id, history.pipeline_id
+),
+
 deals as (
-    select pipeline_id, stage_id, stage_order_nr, status
+    select
+        deals_enriched.pipeline_id,
+        deals_enriched.stage_id,
+        deals_enriched.stage_order_nr,
+        deals_enriched.status,
+        greatest(deals_enriched.stage_order_nr, furthest.stage_order_nr) as furthest_order_nr
     from deals_enriched
+    left join furthest
+        on furthest.deal_id = deals_enriched.id and furthest.pipeline_id = deals_enriched.pipeline_id
 ),
 
 counted as (
@@ -24,9 +40,9 @@ counted as (
         stages.stage_name,
         stages.stage_order_nr,
         count(deals.status) filter (where deals.stage_id = stages.stage_id and deals.status = 'open') as open_deals,
-        -- reached: won, or currently in this stage or a later one
+        -- reached: won, or in this stage or a later one now or at some time of its history
         count(deals.status) filter (
-            where deals.status = 'won' or deals.stage_order_nr >= stages.stage_order_nr
+            where deals.status = 'won' or deals.furthest_order_nr >= stages.stage_order_nr
         ) as deals_reached,
         count(deals.status) filter (where deals.stage_id = stages.stage_id and deals.status = 'lost') as lost_deals
     from stages
