@@ -98,6 +98,14 @@ BUILTIN_NAMESAKES: dict[str, tuple[tuple[str, str, object], ...]] = {
     "products": (("Name", "varchar", None),),
 }
 
+# Who may see a record (the built-in `visible_to` field's options).
+VISIBILITY = (
+    (1, "Owner & followers"),
+    (3, "Entire company"),
+    (5, "Owner's visibility group"),
+    (7, "Owner's visibility group and sub-groups"),
+)
+
 # Built-in fields per record entity: (field_code, field_name, field_type, options or None).
 BUILTIN_FIELDS: dict[str, tuple[tuple[str, str, str, object], ...]] = {
     "deals": (
@@ -113,7 +121,7 @@ BUILTIN_FIELDS: dict[str, tuple[tuple[str, str, str, object], ...]] = {
         ("status", "Status", "status", None),
         ("probability", "Probability", "double", None),
         ("lost_reason", "Lost reason", "varchar_options", None),
-        ("visible_to", "Visible to", "visible_to", None),
+        ("visible_to", "Visible to", "visible_to", VISIBILITY),
         ("add_time", "Deal created", "date", None),
         ("update_time", "Update time", "date", None),
         ("stage_change_time", "Last stage change", "date", None),
@@ -138,7 +146,7 @@ BUILTIN_FIELDS: dict[str, tuple[tuple[str, str, str, object], ...]] = {
         ("emails", "Email", "varchar", None),
         ("phones", "Phone", "phone", None),
         ("label_ids", "Labels", "set", ((11, "Customer"), (12, "Hot lead"), (13, "Cold lead"))),
-        ("visible_to", "Visible to", "visible_to", None),
+        ("visible_to", "Visible to", "visible_to", VISIBILITY),
         ("job_title", "Job title", "varchar", None),
         ("birthday", "Birthday", "date", None),
         ("postal_address", "Postal address", "address", None),
@@ -151,7 +159,7 @@ BUILTIN_FIELDS: dict[str, tuple[tuple[str, str, str, object], ...]] = {
         ("owner_id", "Owner", "user", None),
         ("address", "Address", "address", None),
         ("label_ids", "Labels", "set", ((21, "Customer"), (22, "Partner"), (23, "Competitor"))),
-        ("visible_to", "Visible to", "visible_to", None),
+        ("visible_to", "Visible to", "visible_to", VISIBILITY),
         ("add_time", "Organization created", "date", None),
         ("update_time", "Update time", "date", None),
     ),
@@ -163,7 +171,7 @@ BUILTIN_FIELDS: dict[str, tuple[tuple[str, str, str, object], ...]] = {
         ("tax", "Tax", "double", None),
         ("prices", "Unit prices", "price_list", None),
         ("owner_id", "Owner", "user", None),
-        ("visible_to", "Visible to", "visible_to", None),
+        ("visible_to", "Visible to", "visible_to", VISIBILITY),
         ("billing_frequency", "Billing frequency", "billing_frequency", None),
     ),
     "activities": (

@@ -111,6 +111,21 @@ def value_columns(field: FieldDefinition, column: str) -> list[tuple[str, str]]:
     return [(part(field, None), column)]
 
 
+def builtin_label_columns(entity: str, builtin_options: list[FieldDefinition]) -> list[tuple[str, str]]:
+    """Built-in fields with options (deals' channel, label_ids, visible_to, ...): their ids shown as
+    labels from the field definitions, like custom fields, in the column of the same name."""
+    columns = []
+    for field in builtin_options:
+        labels = f"option_labels.{quote(field.key)}"
+        value = f"records.{quote(field.key)}"
+        if field.field_type == "set":
+            label = f"coalesce({labels}[option_id::bigint], option_id::varchar)"
+            columns.append((f"list_transform({value}, lambda option_id: {label})", field.key))
+        else:
+            columns.append((f"coalesce({labels}[{value}::bigint], {value}::varchar)", field.key))
+    return columns
+
+
 def json_keys(fields: list[FieldDefinition]) -> list[str]:
     """Every key of the custom_fields JSON the view reads: the hashes and their v1 suffixed keys."""
     keys = []
@@ -122,17 +137,22 @@ def json_keys(fields: list[FieldDefinition]) -> list[str]:
 
 
 def entity_select_sql(
-    entity: str, fields: list[FieldDefinition], columns: dict[str, Assignment], only_changed: bool = False
+    entity: str,
+    fields: list[FieldDefinition],
+    columns: dict[str, Assignment],
+    only_changed: bool = False,
+    builtin_options: list[FieldDefinition] = (),
 ) -> str:
     """The rows of `pipedrive.<entity>_all`: staging rows plus one readable column per custom-field value.
 
     only_changed: just the rows the sync wrote after the `$extracted_after` parameter.
+    builtin_options: built-in fields with options whose staging column shows labels instead of ids.
     """
     field_entity = ENTITY_FIELDS[entity]
     keys = json_keys(fields)
     structure = "{" + ", ".join(f'"{key}": "JSON"' for key in keys) + "}"
     parsed = f"from_json(custom_fields, {literal(structure)})" if keys else "null::json"
-    option_fields = [field for field in fields if field.field_type in ("enum", "set")]
+    option_fields = [field for field in fields if field.field_type in ("enum", "set")] + list(builtin_options)
     option_maps = [
         f"map_from_entries(list((option_id, option_label)) filter (where field_key = {literal(field.key)}))"
         f" as {quote(field.key)}"
@@ -143,9 +163,14 @@ def entity_select_sql(
         for field in sorted(fields, key=lambda field: columns[field.key].column)
         for expression, name in value_columns(field, columns[field.key].column)
     ]
-    select_list = ",\n    ".join(
-        ["records.* exclude (custom_fields, cf, _source_api, _extracted_at)", *readable]
+    relabelled = [
+        f"{expression} as {quote(name)}"
+        for expression, name in builtin_label_columns(entity, builtin_options)
+    ]
+    excluded = ", ".join(
+        ["custom_fields", "cf", "_source_api", "_extracted_at", *map(quote, (f.key for f in builtin_options))]
     )
+    select_list = ",\n    ".join([f"records.* exclude ({excluded})", *relabelled, *readable])
     changed = "\n    where _extracted_at > $extracted_after" if only_changed else ""
     # an aggregate, so that option_labels is always exactly one row
     option_list = ",\n        ".join(["count(*) as option_count", *option_maps])

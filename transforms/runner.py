@@ -204,13 +204,33 @@ def build_custom_field_views(
         "create table if not exists pipedrive_staging.entity_table_builds"
         " (entity varchar primary key, fingerprint varchar, extracted_until timestamptz)"
     )
+    builtin_options = builtin_option_fields(con)
     for entity, field_entity in ENTITY_FIELDS.items():
         fields = definitions.get(field_entity, [])
+        relabelled = [
+            field
+            for field in builtin_options.get(field_entity, ())
+            if entity != "leads" and field.key in table_columns(con, STAGING_SCHEMA, entity)
+        ]  # leads carry their own lead labels, not the deal fields' options
         result.entity_tables[entity] = build_entity_table(
-            con, entity, fields, assignments[field_entity], staging
+            con, entity, fields, assignments[field_entity], staging, relabelled
         )
         execute_model(con, custom_fields.active_view_sql(entity))
         result.custom_columns[entity] = sum(len(custom_fields.value_columns(f, "_")) for f in fields)
+
+
+def builtin_option_fields(con: duckdb.DuckDBPyConnection) -> dict[str, list[custom_fields.FieldDefinition]]:
+    """Built-in fields whose definitions carry options (field entity -> fields)."""
+    found: dict[str, list[custom_fields.FieldDefinition]] = {}
+    for field_entity, key, name, field_type in con.execute(
+        "select distinct definitions.field_entity, definitions.field_key, definitions.field_name,"
+        " definitions.field_type from pipedrive_staging.field_definitions as definitions"
+        " inner join pipedrive_staging.field_options as options"
+        " on options.field_entity = definitions.field_entity and options.field_key = definitions.field_key"
+        " where not definitions.is_custom_field order by all"
+    ).fetchall():
+        found.setdefault(field_entity, []).append(custom_fields.FieldDefinition(key, name or "", field_type))
+    return found
 
 
 def build_entity_table(
@@ -219,6 +239,7 @@ def build_entity_table(
     fields: list[custom_fields.FieldDefinition],
     columns: dict[str, naming.Assignment],
     staging: str,
+    builtin_options: list[custom_fields.FieldDefinition] = (),
 ) -> str:
     """Create `pipedrive.<entity>_all`, or refresh only the rows the sync wrote since the last build.
 
@@ -227,7 +248,7 @@ def build_entity_table(
     without `_extracted_at`, a row count that no longer matches): rebuild it whole.
     """
     table = f"{in_catalog(con, READABLE_SCHEMA)}.{entity}_all"
-    full_select = custom_fields.entity_select_sql(entity, fields, columns)
+    full_select = custom_fields.entity_select_sql(entity, fields, columns, builtin_options=builtin_options)
     fingerprint = build_fingerprint(con, full_select, ENTITY_FIELDS[entity], staging)
     newest = con.execute(f"select max(_extracted_at) from {STAGING_SCHEMA}.{entity}").fetchone()[0]
     last = con.execute(
@@ -247,7 +268,9 @@ def build_entity_table(
             f" (select id from {STAGING_SCHEMA}.{entity} where _extracted_at > $extracted_after)",
             changed,
         )
-        changed_select = custom_fields.entity_select_sql(entity, fields, columns, only_changed=True)
+        changed_select = custom_fields.entity_select_sql(
+            entity, fields, columns, only_changed=True, builtin_options=builtin_options
+        )
         con.execute(f"insert into {table} by name {changed_select}", changed)
         counts = con.execute(
             f"select (select count(*) from {table}), (select count(*) from {STAGING_SCHEMA}.{entity})"

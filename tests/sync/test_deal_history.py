@@ -8,7 +8,8 @@ from collections import Counter
 import duckdb
 import pytest
 
-from pipelines.history import DEFAULT_HISTORY_BUDGET_SHARE, history_budget, history_progress
+from pipelines.history import DEFAULT_HISTORY_BUDGET_SHARE, describe, history_budget, history_progress
+from pipelines.status import read_status
 from simulator.clock import SECONDS_PER_DAY
 from simulator.control import Simulator
 from sources.pipedrive.history import change_id
@@ -124,8 +125,11 @@ def test_a_backfill_under_a_small_budget_spreads_over_days_newest_first_and_ends
                 ]
             read_order += read_now
             first_day = first_day if first_day is not None else read_now
+            shown = describe(read_status(tmp_path / "pipedrive.duckdb", tmp_path / "state")["deal_history"])
             if progress.backfill_done:
+                assert shown.startswith(f"deal history: complete for {deals} deals")
                 break
+            assert f"backfill {progress.read} of {deals} deals" in shown
             assert 0 < history["requests"] < deals
             assert days < 10
             sim.advance(SECONDS_PER_DAY)  # the daily budget resets at midnight

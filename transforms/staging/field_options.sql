@@ -1,4 +1,5 @@
--- one row per option of an enum or set field (option ids are unique within a field)
+-- one row per option of a field that has options: enum and set fields, and built-in fields such as
+-- deals' visible_to (option ids are unique within a field)
 create or replace view pipedrive_staging.field_options as
 with option_lists as (
     select
@@ -6,7 +7,7 @@ with option_lists as (
         field_key,
         unnest(from_json(options, '[{"id": "BIGINT", "label": "VARCHAR"}]')) as option
     from pipedrive_staging.field_definitions
-    where field_type in ('enum', 'set') and options is not null
+    where options is not null
 )
 
 select
