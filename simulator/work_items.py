@@ -210,9 +210,11 @@ class _WorkItems:
     def deal_installments(self) -> None:
         rng = self.rng("deal_installments")
         deals = self.store.tables["deals"]
+        # installments split the value of a deal's one-time products: only deals with products have them
+        with_products = {row["deal_id"] for row in self.store.tables["deal_products"].rows.values()}
         rows = []
         for deal_id in deals.by_id:
-            if rng.random() >= INSTALLMENT_SHARE:
+            if deal_id not in with_products or rng.random() >= INSTALLMENT_SHARE * 4:
                 continue
             deal = deals.rows[deal_id]
             parts = rng.randint(2, 4)

@@ -28,7 +28,10 @@ class RawTable:
     custom_fields: str | None = None  # the field entity whose custom fields its records carry
 
 
-FIELD_ENTITIES = ("deal_fields", "person_fields", "organization_fields", "product_fields", "activity_fields")
+FIELD_ENTITIES = (
+    "deal_fields", "person_fields", "organization_fields", "product_fields", "activity_fields",
+    "project_fields",
+)  # fmt: skip
 FIELD_COLUMNS = text_columns(
     "field_code field_name field_type options subfields is_custom_field description is_deleted"
 )
@@ -144,6 +147,48 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "id stage_id pipeline_id status value currency update_time is_deleted _archived _extracted_at"
         ),
     ),
+    RawTable(
+        "projects",
+        text_columns(
+            "id title description status board_id phase_id owner_id start_date end_date deal_ids"
+            " person_ids org_ids label_ids health_status add_time update_time status_change_time"
+            " archive_time _archived is_deleted custom_fields _source_api _extracted_at"
+        ),
+        custom_fields="project_fields",
+    ),
+    RawTable(
+        "tasks",
+        text_columns(
+            "id title description creator_id project_id is_done is_milestone due_date start_date"
+            " parent_task_id assignee_ids priority add_time update_time marked_as_done_time is_deleted"
+            " _source_api"
+        ),
+    ),
+    RawTable("boards", text_columns("id name order_nr add_time update_time is_deleted _source_api")),
+    RawTable("phases", text_columns("id name board_id order_nr add_time update_time is_deleted _source_api")),
+    RawTable("deal_installments", text_columns("id deal_id amount billing_date is_deleted _source_api")),
+    RawTable("product_variations", text_columns("id product_id name prices is_deleted _source_api")),
+    RawTable(
+        "call_logs",
+        text_columns(
+            "id activity_id person_id org_id deal_id lead_id user_id subject duration outcome"
+            " from_phone_number to_phone_number has_recording start_time end_time note is_deleted"
+            " _source_api"
+        ),
+    ),
+    RawTable(
+        "goals",
+        text_columns(
+            "id title owner_id type assignee interval duration expected_outcome is_active report_ids"
+            " is_deleted _source_api"
+        ),
+    ),
+    RawTable("lead_sources", text_columns("name is_deleted _source_api")),
+    RawTable(
+        "deal_participants",
+        text_columns("id deal_id person_id added_by_user_id add_time active_flag is_deleted _source_api"),
+    ),
+    RawTable("deal_followers", text_columns("deal_id user_id add_time is_deleted _source_api")),
     RawTable(
         "deal_changes",
         text_columns(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 V2_SMALL_LISTS = ("/api/v2/pipelines", "/api/v2/stages")
 SPECIAL_COSTS = {
     "/api/v2/deals/archived": 20,
@@ -9,7 +11,10 @@ SPECIAL_COSTS = {
     "/v1/leads/archived": 40,
     "/v1/leadLabels": 10,
     "/v1/users/me": 2,
+    "/v1/leadSources": 2,
 }
+# per-record paths: (pattern, tokens)
+PATTERN_COSTS = ((re.compile(r"^/v1/deals/\d+/participants$"), 10),)
 
 
 def token_cost(path: str) -> int:
@@ -17,6 +22,9 @@ def token_cost(path: str) -> int:
     normalized = path.replace("/api/v1/", "/v1/", 1)
     if normalized in SPECIAL_COSTS:
         return SPECIAL_COSTS[normalized]
+    for pattern, cost in PATTERN_COSTS:
+        if pattern.match(normalized):
+            return cost
     if normalized.startswith(V2_SMALL_LISTS):
         return 5
     if normalized.startswith("/api/v2/"):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sources.pipedrive.pagination import CURSOR, OFFSET, ONE_PAGE, Paginator
+from sources.pipedrive.pagination import CURSOR, GOALS_PAGE, OFFSET, ONE_PAGE, ONE_PAGE_V2, Paginator
 
 
 @dataclass(frozen=True)
@@ -77,12 +77,20 @@ class Child:
     # Parent field (asked for with `include_fields`, not stored) telling how many children a parent
     # has: parents with 0 need no request, their old child rows are simply removed.
     count_field: str | None = None
+    # A path with `{id}` is read one parent at a time (no batch form exists); its rows get the
+    # parent's id in `parent_key`.
+    primary_key: str | tuple[str, ...] = "id"
+
+    @property
+    def per_parent(self) -> bool:
+        return "{id}" in self.path
 
 
 V2_ASC = {"sort_by": "update_time", "sort_direction": "asc"}
 # v2 products declare no `updated_since`, but do sort by update_time: newest first, stop at the cursor
 V2_DESC = {"sort_by": "update_time", "sort_direction": "desc"}
-WITH_PRODUCT_COUNT = {"include_fields": "products_count"}
+# counts of the children read per deal: deals without any need no request for them
+WITH_PRODUCT_COUNT = {"include_fields": "products_count,participants_count,followers_count"}
 V1_DESC = {"sort": "update_time DESC"}
 ALL_DEAL_STATUSES = {"status": "open,won,lost,deleted"}
 # the v1 deal lists' `status` takes one value (last documented shape): deleted deals are a stream apart
@@ -110,7 +118,7 @@ ENTITIES: tuple[Entity, ...] = (
             for path, archived in (("/v1/deals", False), ("/v1/deals/archived", True))
             for status in V1_DEAL_STATUSES
         ),
-        children=("deal_products",),
+        children=("deal_products", "deal_installments", "deal_participants", "deal_followers"),
         snapshots=True,
         tier="core",
         recents_item="deal",
@@ -152,6 +160,7 @@ ENTITIES: tuple[Entity, ...] = (
         tier="core",
         recents_item="product",
         fields_entity="product_fields",
+        children=("product_variations",),
     ),
     Entity(
         "pipelines",
@@ -197,6 +206,50 @@ ENTITIES: tuple[Entity, ...] = (
     ),
     Entity("currencies", "v1", (Stream("/v1/currencies", ONE_PAGE, read="whole"),), cursor_field=None),
     Entity("lead_labels", "v1", (Stream("/v1/leadLabels", ONE_PAGE, read="whole"),), cursor_field=None),
+    # Projects (API v2): no `updated_since` in the spec, so read whole (merged, unchanged lists not loaded).
+    Entity(
+        "projects",
+        "v2",
+        (
+            Stream("/api/v2/projects", CURSOR, read="whole", archived=False),
+            Stream("/api/v2/projects/archived", CURSOR, read="whole", archived=True),
+        ),
+        cursor_field=None,
+        json_columns=("custom_fields", "deal_ids", "person_ids", "org_ids", "label_ids"),
+    ),
+    Entity(
+        "tasks",
+        "v2",
+        (Stream("/api/v2/tasks", CURSOR, read="whole"),),
+        cursor_field=None,
+        json_columns=("assignee_ids",),
+    ),  # fmt: skip
+    Entity(
+        "boards",
+        "v2",
+        (Stream("/api/v2/boards", ONE_PAGE_V2, read="whole"),),
+        cursor_field=None,
+        children=("phases",),
+    ),
+    # Long-tail v1 lists, read whole: none of them offers an incremental filter.
+    Entity("call_logs", "v1", (Stream("/v1/callLogs", OFFSET, read="whole"),), cursor_field=None),
+    Entity(
+        "goals",
+        "v1",
+        (
+            Stream("/v1/goals/find", GOALS_PAGE, {"is_active": "true"}, read="whole"),
+            Stream("/v1/goals/find", GOALS_PAGE, {"is_active": "false"}, read="whole"),
+        ),
+        cursor_field=None,
+        json_columns=("type", "assignee", "duration", "expected_outcome", "report_ids"),
+    ),
+    Entity(
+        "lead_sources",
+        "v1",
+        (Stream("/v1/leadSources", ONE_PAGE, read="whole"),),
+        primary_key="name",
+        cursor_field=None,
+    ),
     *(
         Entity(
             f"{kind}_fields",
@@ -206,7 +259,7 @@ ENTITIES: tuple[Entity, ...] = (
             cursor_field=None,
             json_columns=("options", "subfields", "ui_visibility", "important_fields", "required_fields"),
         )
-        for kind in ("deal", "person", "organization", "product", "activity")
+        for kind in ("deal", "person", "organization", "product", "activity", "project")
     ),
 )
 
@@ -220,6 +273,44 @@ CHILDREN: dict[str, Child] = {
         params={"sort_by": "id"},
         float_columns=("sum", "tax", "discount", "quantity", "item_price"),
         count_field="products_count",
+    ),
+    "deal_installments": Child(
+        "deal_installments",
+        "/api/v2/deals/installments",
+        CURSOR,
+        ids_param="deal_ids",
+        parent_key="deal_id",
+        params={"sort_by": "id"},
+        float_columns=("amount",),
+        # installments split the value of a deal's one-time products: a deal without products has none
+        count_field="products_count",
+    ),
+    "deal_participants": Child(
+        "deal_participants",
+        "/v1/deals/{id}/participants",
+        OFFSET,
+        ids_param="",
+        parent_key="deal_id",
+        count_field="participants_count",
+    ),
+    "deal_followers": Child(
+        "deal_followers",
+        "/api/v2/deals/{id}/followers",
+        CURSOR,
+        ids_param="",
+        parent_key="deal_id",
+        count_field="followers_count",
+        primary_key=("deal_id", "user_id"),
+    ),
+    "product_variations": Child(
+        "product_variations",
+        "/api/v2/products/{id}/variations",
+        CURSOR,
+        ids_param="",
+        parent_key="product_id",
+    ),
+    "phases": Child(
+        "phases", "/api/v2/phases", ONE_PAGE_V2, ids_param="board_id", parent_key="board_id", batch_size=1
     ),
 }
 

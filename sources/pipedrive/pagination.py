@@ -82,10 +82,14 @@ class OffsetPaginator(Paginator):
 
 
 class OnePagePaginator(Paginator):
-    """v1 lists that declare no paging parameters (`/v1/users`, `/v1/currencies`, ...): one
-    request, no `start`/`limit` (the specs do not declare them there), answers the whole list."""
+    """Lists the spec declares without paging parameters (`/v1/users`, `/v1/currencies`, boards,
+    phases, lead sources, goals, ...): one request, sent with only the stream's own parameters
+    (no `start`/`limit`), answers the whole list. `records` names the key under `data` that holds
+    the rows when `data` is an object (`/v1/goals/find`)."""
 
-    api = "v1"
+    def __init__(self, api: str = "v1", records: str | None = None) -> None:
+        self.api = api
+        self.records = records
 
     def first_params(self, params: dict, limit: int = MAX_PAGE_SIZE) -> dict:
         return dict(params)
@@ -93,7 +97,15 @@ class OnePagePaginator(Paginator):
     def next_params(self, body: dict, params: dict) -> dict | None:
         return None
 
+    def fetch(self, client: PipedriveClient, path: str, params: dict) -> Page:
+        data = client.get_json(path, params).get("data") or []
+        if self.records is not None:
+            data = (data.get(self.records) if isinstance(data, dict) else None) or []
+        return Page(data, None)
+
 
 CURSOR = CursorPaginator()
 OFFSET = OffsetPaginator()
-ONE_PAGE = OnePagePaginator()
+ONE_PAGE = OnePagePaginator("v1")
+ONE_PAGE_V2 = OnePagePaginator("v2")
+GOALS_PAGE = OnePagePaginator("v1", records="goals")

@@ -229,10 +229,12 @@ class ChildReader:
             field = child.count_field
             if not field or not rows or field not in rows[0]:
                 counts[child.name] = {}
-            elif field in requested:
-                counts[child.name] = {row[key]: row.pop(field, None) for row in rows}
             else:
                 counts[child.name] = {row[key]: row.get(field) for row in rows}
+        # several children may read one count (deal products and installments: products_count)
+        for field in {child.count_field for child in self.children} & requested:
+            for row in rows:
+                row.pop(field, None)
         return counts
 
     def add_parents(self, parent_ids: list, counts: dict[str, dict]) -> None:
@@ -253,15 +255,27 @@ class ChildReader:
 
     def _read(self, child: Child, pending: list, full_batches_only: bool) -> Iterator[object]:
         """Ids leave the pending list only after their rows were handed to dlt."""
-        builder = TableBuilder("id", child.float_columns, (), self.state.child_column_types)
-        hints = dlt.mark.make_hints(
-            table_name=child.name, write_disposition="merge", primary_key="id", columns=MERGE_COLUMNS
+        builder = TableBuilder(
+            child.primary_key if isinstance(child.primary_key, str) else None,
+            child.float_columns,
+            (),
+            self.state.child_column_types,
         )
-        size = child.batch_size
+        hints = dlt.mark.make_hints(
+            table_name=child.name,
+            write_disposition="merge",
+            primary_key=child.primary_key,
+            columns=MERGE_COLUMNS,
+        )
+        size = 1 if child.per_parent else child.batch_size
         count = len(pending) // size if full_batches_only else -(-len(pending) // size)
         batches = [list(dict.fromkeys(pending[index * size : (index + 1) * size])) for index in range(count)]
 
         def fetch(batch: list) -> list[dict]:
+            if child.per_parent:  # no batch form: one parent per request, its id added to the rows
+                path = child.path.format(id=batch[0])
+                pages = child.paginator.pages(self.context.client, path, dict(child.params))
+                return [{**row, child.parent_key: batch[0]} for page in pages for row in page]
             params = dict(child.params, **{child.ids_param: ",".join(str(parent) for parent in batch)})
             return [
                 row for page in child.paginator.pages(self.context.client, child.path, params) for row in page

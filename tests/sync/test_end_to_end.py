@@ -72,8 +72,23 @@ def test_incremental_run_converges_and_reads_only_changed_pages(sim, tmp_path):
     endpoints = sim.stats["endpoints"]
     assert endpoints["GET /api/v2/deals"]["requests"] == 1  # one page of changes, not a re-read
     assert endpoints["GET /api/v2/deals/products"]["requests"] == 1  # 9 changed deals in one batch
-    # every stream reads one page, plus the connection check and one deal-products batch
-    assert sim.stats["requests"] == _streams_per_run() + 2
+    assert endpoints["GET /api/v2/deals/installments"]["requests"] <= 1  # the same batch's deals
+    # history only for the deals that changed: 5 updated, 3 created, 1 deleted, 1 archived, 1 re-priced
+    assert endpoints["GET /v1/deals/{id}/changelog"]["requests"] == 11
+    # variations only for the products re-read at the cursor's second (none changed)
+    newest = max(product["update_time"] for product in sim.truth("products"))
+    at_cursor = sum(product["update_time"] == newest for product in sim.truth("products"))
+    assert endpoints.get("GET /api/v2/products/{id}/variations", {"requests": 0})["requests"] <= at_cursor
+    per_parent = sum(
+        endpoints.get(name, {"requests": 0})["requests"]
+        for name in (
+            "GET /api/v2/deals/installments",
+            "GET /v1/deals/{id}/changelog",
+            "GET /api/v2/products/{id}/variations",
+        )
+    )
+    # every stream reads one page, plus the connection check, one deal-products batch and the above
+    assert sim.stats["requests"] == _streams_per_run() + 2 + per_parent
     assert result.rows_per_table["deals"] < 20  # 11 changed, plus the re-read cursor second
 
 

@@ -1,0 +1,65 @@
+"""Projects, tasks, boards, phases, project fields, installments, variations, call logs, goals and
+lead sources: after a default sync every raw table equals the simulator's truth; later runs read
+per-parent children only for parents that changed."""
+
+from __future__ import annotations
+
+from tests.sync.helpers import mismatches, raw_rows, sync
+
+V1_TABLES = ("call_logs", "goals")
+WHOLE_LISTS = ("projects", "tasks", "boards", "phases", "call_logs", "goals", "deal_installments",
+               "product_variations")  # fmt: skip
+
+
+def _requests(sim, fragment: str) -> int:
+    return sum(endpoint["requests"] for name, endpoint in sim.stats["endpoints"].items() if fragment in name)
+
+
+def test_a_default_sync_lands_every_entity_as_upstream(simulator, tmp_path):
+    sim = simulator(seed=9, counts={"deals": 150})
+    assert sync(sim, tmp_path).complete
+    problems = []
+    for table in WHOLE_LISTS:
+        truth = sim.truth(table)
+        assert truth, table
+        problems += mismatches(tmp_path, table, truth, v1=table in V1_TABLES)
+    problems += mismatches(tmp_path, "project_fields", sim.fields("project_fields"), key="field_code")
+    problems += mismatches(tmp_path, "lead_sources", sim.store.lead_sources, key="name", v1=True)
+    assert not problems, "\n".join(problems)
+    archived = {row["id"]: row["_archived"] for row in raw_rows(tmp_path, "projects")}
+    assert archived == {
+        project["id"]: project["archive_time"] is not None for project in sim.truth("projects")
+    }
+    # one request per parent only where no batch form exists: variations per product, phases per board
+    assert _requests(sim, "/variations") == sim.count("products")
+    assert _requests(sim, "GET /api/v2/phases") == sim.count("boards")
+    assert _requests(sim, "GET /api/v2/deals/installments") == -(-sim.count("deals") // 100)
+
+
+def test_later_runs_read_children_only_for_changed_parents(simulator, tmp_path):
+    sim = simulator(seed=9, counts={"deals": 150})
+    sync(sim, tmp_path)
+    sim.reset_stats()
+    sync(sim, tmp_path)  # nothing changed
+    # a run re-reads the records of its cursor's second (same-second updates), so their children too
+    newest = max(product["update_time"] for product in sim.truth("products"))
+    at_cursor = sum(product["update_time"] == newest for product in sim.truth("products"))
+    assert _requests(sim, "/variations") == at_cursor < sim.count("products")
+    assert _requests(sim, "/installments") <= 1
+    for fragment in ("/participants", "/followers", "/changelog"):
+        assert _requests(sim, fragment) == 0, fragment
+
+    product = next(p for p in sim.truth("products") if not p["is_deleted"])
+    deal = next(d for d in sim.truth("deals") if not d["is_deleted"])
+    sim.advance(60)
+    sim.update("products", product["id"], {"name": "Renamed product"})
+    sim.update("deals", deal["id"], {"value": 12_345})
+    sim.create(
+        "deal_installments",
+        {"id": 10_000, "amount": 99.5, "billing_date": "2027-01-01", "deal_id": deal["id"]},
+    )
+    sim.reset_stats()
+    sync(sim, tmp_path)
+    assert _requests(sim, "/variations") == at_cursor + 1  # the changed one, and those at the cursor
+    assert _requests(sim, "/installments") == 1
+    assert not mismatches(tmp_path, "deal_installments", sim.truth("deal_installments"))
