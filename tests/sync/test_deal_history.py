@@ -137,3 +137,13 @@ def test_a_backfill_under_a_small_budget_spreads_over_days_newest_first_and_ends
         # newest-changed deals first
         assert set(first_day) == set(newest_first[: len(first_day)])
         assert _matches(_stored(tmp_path), _truth(sim))
+
+
+def test_full_refresh_keeps_the_history_and_does_not_read_it_again(simulator, tmp_path):
+    sim = simulator(seed=12, counts={"deals": 30})
+    sync(sim, tmp_path)
+    before = _stored(tmp_path)
+    sim.reset_stats()
+    assert sync(sim, tmp_path, full_refresh=True).complete
+    assert _stored(tmp_path).keys() == before.keys() == _truth(sim).keys()
+    assert f"GET {CHANGELOG}" not in sim.stats["endpoints"]  # no deal changed: nothing to read again
