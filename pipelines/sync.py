@@ -356,7 +356,7 @@ def _sync(client, context, target: Target, what: RunScope, started: float, recor
             _history_work(pipeline, client) if complete and "deals" in source.selected_resources else None
         )
     if history:
-        _sync_history(pipeline, context, target, *history)
+        _sync_history(pipeline, context, client, target, record, *history)
     forget_pending(duckdb_path, earlier_runs)
     return _result(context, client, started, marked_deleted, record)
 
@@ -385,8 +385,17 @@ def _history_work(pipeline: dlt.Pipeline, client: PipedriveClient) -> tuple[list
     return (deals, budget) if deals else None
 
 
-def _sync_history(pipeline: dlt.Pipeline, context: SyncContext, target: Target, deals, budget) -> None:
-    """Deal history after the entities are loaded, as a source of its own."""
+def _sync_history(
+    pipeline: dlt.Pipeline,
+    context: SyncContext,
+    client: PipedriveClient,
+    target: Target,
+    record: RunRecord,
+    deals: list,
+    budget: int | None,
+) -> None:
+    """Deal history after the entities are loaded, as a source of its own; the run's row is
+    written again with it, so that it counts the history's requests too."""
     from sources.pipedrive.history import history_source
 
     limit = "no daily limit" if budget is None else f"{budget:,} tokens"
@@ -395,6 +404,9 @@ def _sync_history(pipeline: dlt.Pipeline, context: SyncContext, target: Target, 
         pipeline.extract(
             history_source(context, deals, budget), loader_file_format=LOADER_FILE_FORMAT[target.destination]
         )
+        pipeline.normalize()
+        _finish_record(record, context, client)
+        pipeline.extract(runs_resource([record]), loader_file_format=LOADER_FILE_FORMAT[target.destination])
         pipeline.normalize()
     with _load_destination(pipeline, target) as load_destination:
         with _dlt_step_errors():

@@ -104,10 +104,11 @@ def test_html_403_pages_stop_cleanly_with_the_reset_time_then_rerun_converges(si
 
 
 def test_budget_spent_mid_sync_stops_says_when_it_resets_and_finishes_after_midnight(simulator, tmp_path):
-    # a full sync of this account costs ~330 tokens, a later one ~290 (lists read whole each run);
-    # the run may spend the whole budget (max_budget_share 1): Pipedrive's own limit stops it
+    # a full sync of this account costs ~750 tokens, a later one ~430 (lists read whole each run,
+    # variations of every product in the first); the run may spend the whole budget
+    # (max_budget_share 1): Pipedrive's own limit stops it
     counts = {**STORM_ACCOUNT, "deals": 1500, "persons": 1200}
-    sim = simulator(seed=24, counts=counts, token=TOKEN, plan="lite", daily_budget=320)
+    sim = simulator(seed=24, counts=counts, token=TOKEN, plan="lite", daily_budget=640)
     # Pipedrive's own daily limit is under test here, not the run's share of it (max_budget_share)
     first = run_cli(tmp_path, *run_args(sim, tmp_path), **WHOLE_BUDGET)
     assert first.returncode == EXIT_TRY_LATER, first.stderr[-2000:]

@@ -16,7 +16,8 @@ COUNTS = {"deals": 3000, "persons": 600, "activities": 600, "deal_products": 800
 
 @pytest.mark.slow
 def test_a_run_stops_at_its_share_and_the_next_runs_resume_exactly(simulator, tmp_path):
-    sim = simulator(seed=31, counts=COUNTS, plan="lite", daily_budget=600, burst_limit=200)
+    # half of it covers a run's lists read whole (~430 tokens) with room to go on
+    sim = simulator(seed=31, counts=COUNTS, plan="lite", daily_budget=1200, burst_limit=200)
     outcomes = []
     for _ in range(12):
         left_before = sim.daily_tokens_remaining()
