@@ -116,7 +116,7 @@ def test_field_history_resolves_names_and_labels(account, marts):
     users = {user["id"]: user["name"] for user in sim.truth("users")}
     rows = marts.execute(
         "select field_key, field_name, column_name, old_value, new_value, old_label, new_label, actor_name"
-        " from pipedrive.deal_field_history where deal_id = ? order by changed_at, field_code",
+        " from pipedrive.deal_field_history where deal_id = ? order by changed_at, field_key",
         [moved],
     ).fetchall()
     by_field = defaultdict(list)

@@ -80,6 +80,8 @@ def test_every_mart_declares_its_key():
         "field_dictionary": ("entity", "column_name"),
         "pipeline_funnel": ("stage_id",),
         "revenue_by_month": ("month", "currency"),
+        "deal_field_history": ("change_id",),
+        "stage_conversion": ("stage_id",),
     }
 
 
