@@ -14,7 +14,7 @@ SPECIAL_COSTS = {
     "/v1/leadSources": 2,
 }
 # per-record paths: (pattern, tokens)
-PATTERN_COSTS = ((re.compile(r"^/v1/deals/\d+/participants$"), 10),)
+PATTERN_COSTS = ((re.compile(r"^/v1/deals/[^/]+/participants$"), 10),)
 
 
 def token_cost(path: str) -> int:

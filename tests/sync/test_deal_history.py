@@ -94,6 +94,23 @@ def test_budget_is_a_share_of_what_is_left_never_eating_what_the_main_sync_needs
     assert history_budget(left, main, 0) == 0
 
 
+def _check_history_within_its_share(sim, daily_budget: int = 2_500) -> int:
+    """History never spends more than its share of what the main sync left; its requests."""
+    history = sim.stats["endpoints"].get(f"GET {CHANGELOG}", {"requests": 0, "tokens": 0})
+    main_tokens = sim.stats["tokens"] - history["tokens"]
+    assert history["tokens"] <= DEFAULT_HISTORY_BUDGET_SHARE * (daily_budget - main_tokens)
+    return history["requests"]
+
+
+def _progress_and_new_reads(tmp_path, read_before: list) -> tuple:
+    with duckdb.connect(str(tmp_path / "pipedrive.duckdb"), read_only=True) as con:
+        progress = history_progress(con, "pipedrive_raw")
+        rows = con.execute(
+            "SELECT deal_id FROM pipedrive_raw.deal_history_reads ORDER BY _extracted_at, deal_id"
+        ).fetchall()
+    return progress, [row[0] for row in rows if row[0] not in read_before]
+
+
 def test_a_backfill_under_a_small_budget_spreads_over_days_newest_first_and_ends_exact(tmp_path):
     deals = 60
     with Simulator.start(seed=13, counts={"deals": deals}, plan="lite", daily_budget=2_500) as sim:
@@ -108,21 +125,9 @@ def test_a_backfill_under_a_small_budget_spreads_over_days_newest_first_and_ends
             sim.reset_stats()
             result = sync(sim, tmp_path)
             days += 1
-            endpoints = sim.stats["endpoints"]
-            history = endpoints.get(f"GET {CHANGELOG}", {"requests": 0, "tokens": 0})
-            main_tokens = sim.stats["tokens"] - history["tokens"]
             assert result.complete
-            # never more than the share of what was left after the main sync
-            assert history["tokens"] <= DEFAULT_HISTORY_BUDGET_SHARE * (2_500 - main_tokens)
-            with duckdb.connect(str(tmp_path / "pipedrive.duckdb"), read_only=True) as con:
-                progress = history_progress(con, "pipedrive_raw")
-                read_now = [
-                    row[0]
-                    for row in con.execute(
-                        "SELECT deal_id FROM pipedrive_raw.deal_history_reads ORDER BY _extracted_at, deal_id"
-                    ).fetchall()
-                    if row[0] not in read_order
-                ]
+            history_requests = _check_history_within_its_share(sim)
+            progress, read_now = _progress_and_new_reads(tmp_path, read_order)
             read_order += read_now
             first_day = first_day if first_day is not None else read_now
             shown = describe(read_status(tmp_path / "pipedrive.duckdb", tmp_path / "state")["deal_history"])
@@ -130,7 +135,7 @@ def test_a_backfill_under_a_small_budget_spreads_over_days_newest_first_and_ends
                 assert shown.startswith(f"deal history: complete for {deals} deals")
                 break
             assert f"backfill {progress.read} of {deals} deals" in shown
-            assert 0 < history["requests"] < deals
+            assert 0 < history_requests < deals
             assert days < 10
             sim.advance(SECONDS_PER_DAY)  # the daily budget resets at midnight
         assert days >= 3

@@ -33,10 +33,30 @@ def test_full_sync_equals_truth(sim, tmp_path):
     assert result.requests_per_endpoint["/api/v2/deals/products"] <= sim.count("deals") // 100 + 2
 
 
+PER_CHANGED_RECORD = (
+    "GET /api/v2/deals/installments",
+    "GET /v1/deals/{id}/changelog",
+    "GET /api/v2/products/{id}/variations",
+)
+
+
 def _streams_per_run() -> int:
     from sources.pipedrive.entities import ENTITIES
 
     return sum(len(entity.streams) for entity in ENTITIES)
+
+
+def _per_changed_record_requests(sim) -> int:
+    """Installments (one batch), history (one changelog per changed deal: 5 updated, 3 created,
+    1 deleted, 1 archived, 1 re-priced) and variations (only products re-read at the cursor)."""
+    endpoints = sim.stats["endpoints"]
+    count = {name: endpoints.get(name, {"requests": 0})["requests"] for name in PER_CHANGED_RECORD}
+    assert count["GET /api/v2/deals/installments"] <= 1
+    assert count["GET /v1/deals/{id}/changelog"] == 11
+    newest = max(product["update_time"] for product in sim.truth("products"))
+    at_cursor = sum(product["update_time"] == newest for product in sim.truth("products"))
+    assert count["GET /api/v2/products/{id}/variations"] <= at_cursor
+    return sum(count.values())
 
 
 def test_incremental_run_converges_and_reads_only_changed_pages(sim, tmp_path):
@@ -72,23 +92,9 @@ def test_incremental_run_converges_and_reads_only_changed_pages(sim, tmp_path):
     endpoints = sim.stats["endpoints"]
     assert endpoints["GET /api/v2/deals"]["requests"] == 1  # one page of changes, not a re-read
     assert endpoints["GET /api/v2/deals/products"]["requests"] == 1  # 9 changed deals in one batch
-    assert endpoints["GET /api/v2/deals/installments"]["requests"] <= 1  # the same batch's deals
-    # history only for the deals that changed: 5 updated, 3 created, 1 deleted, 1 archived, 1 re-priced
-    assert endpoints["GET /v1/deals/{id}/changelog"]["requests"] == 11
-    # variations only for the products re-read at the cursor's second (none changed)
-    newest = max(product["update_time"] for product in sim.truth("products"))
-    at_cursor = sum(product["update_time"] == newest for product in sim.truth("products"))
-    assert endpoints.get("GET /api/v2/products/{id}/variations", {"requests": 0})["requests"] <= at_cursor
-    per_parent = sum(
-        endpoints.get(name, {"requests": 0})["requests"]
-        for name in (
-            "GET /api/v2/deals/installments",
-            "GET /v1/deals/{id}/changelog",
-            "GET /api/v2/products/{id}/variations",
-        )
-    )
-    # every stream reads one page, plus the connection check, one deal-products batch and the above
-    assert sim.stats["requests"] == _streams_per_run() + 2 + per_parent
+    # every stream reads one page, plus the connection check, one deal-products batch and the
+    # per-record reads of the deals and products that changed
+    assert sim.stats["requests"] == _streams_per_run() + 2 + _per_changed_record_requests(sim)
     assert result.rows_per_table["deals"] < 20  # 11 changed, plus the re-read cursor second
 
 

@@ -138,19 +138,37 @@ def test_field_history_resolves_names_and_labels(account, marts):
     assert all((users[int(old)], users[int(new)]) == (ol, nl) for old, new, ol, nl in owner_changes)
 
 
+def _entered_and_went_on(visits: dict, live: dict, stages: dict) -> tuple[dict, dict]:
+    """Per stage: the live deals that entered it, and those that went on to a later stage or won."""
+    entered, went_on = defaultdict(set), defaultdict(set)
+    for deal_id, deal_visits in visits.items():
+        for index, (stage_id, _, _) in enumerate(deal_visits):
+            entered[stage_id].add(deal_id)
+            later = max(stages[s]["order_nr"] for s, _, _ in deal_visits[index:])
+            if live[deal_id]["status"] == "won" or later > stages[stage_id]["order_nr"]:
+                went_on[stage_id].add(deal_id)
+    return entered, went_on
+
+
+def _reached(visits: dict, live: dict, stages: dict, stage: dict) -> int:
+    """Live deals of the stage's pipeline that were won or were ever in it or a later stage."""
+    return sum(
+        1
+        for deal_id, deal in live.items()
+        if deal["pipeline_id"] == stage["pipeline_id"]
+        and (
+            deal["status"] == "won"
+            or any(stages[s]["order_nr"] >= stage["order_nr"] for s, _, _ in visits[deal_id])
+        )
+    )
+
+
 def test_stage_conversion_and_funnel_count_history(account, marts):
     sim, moved, _ = account
     live = {deal["id"]: deal for deal in sim.truth("deals") if not deal["is_deleted"]}
     stages = {stage["id"]: stage for stage in sim.truth("stages")}
     visits = {deal_id: v for deal_id, v in expected_visits(sim).items() if deal_id in live}
-    entered = defaultdict(set)
-    went_on = defaultdict(set)
-    for deal_id, deal_visits in visits.items():
-        for index, (stage_id, _, _) in enumerate(deal_visits):
-            entered[stage_id].add(deal_id)
-            later = [stages[s]["order_nr"] for s, _, _ in deal_visits[index:]]
-            if live[deal_id]["status"] == "won" or max(later) > stages[stage_id]["order_nr"]:
-                went_on[stage_id].add(deal_id)
+    entered, went_on = _entered_and_went_on(visits, live, stages)
     rows = marts.execute(
         "select stage_id, deals_entered, deals_went_on, median_days_in_stage from pipedrive.stage_conversion"
     ).fetchall()
@@ -166,14 +184,5 @@ def test_stage_conversion_and_funnel_count_history(account, marts):
     reached = marts.execute(
         "select deals_reached from pipedrive.pipeline_funnel where stage_id = ?", [last_stage["id"]]
     ).fetchone()[0]
-    expected = sum(
-        1
-        for deal_id, deal in live.items()
-        if deal["pipeline_id"] == last_stage["pipeline_id"]
-        and (
-            deal["status"] == "won"
-            or any(stages[s]["order_nr"] >= last_stage["order_nr"] for s, _, _ in visits[deal_id])
-        )
-    )
-    assert reached == expected
+    assert reached == _reached(visits, live, stages, last_stage)
     assert live[moved]["stage_id"] != last_stage["id"]  # moved back, still counted as having reached it
