@@ -130,7 +130,7 @@ def test_a_backfill_under_a_small_budget_spreads_over_days_newest_first_and_ends
             progress, read_now = _progress_and_new_reads(tmp_path, read_order)
             read_order += read_now
             first_day = first_day if first_day is not None else read_now
-            shown = describe(read_status(tmp_path / "pipedrive.duckdb", tmp_path / "state")["deal_history"])
+            shown = describe(read_status(tmp_path / "pipedrive.duckdb", tmp_path / "state").deal_history)
             if progress.backfill_done:
                 assert shown.startswith(f"deal history: complete for {deals} deals")
                 break
