@@ -7,15 +7,19 @@ with changes as (
 ),
 
 fields as (
-    select field_key, field_name, field_type, is_custom_field
+    -- one definition per key (a field whose type changed can be listed twice)
+    select field_key, any_value(field_name) as field_name, any_value(field_type) as field_type,
+        bool_or(is_custom_field) as is_custom_field
     from pipedrive_staging.field_definitions
     where field_entity = 'deal_fields'
+    group by field_key
 ),
 
 custom_columns as (
-    select field_key, column_name
+    select field_key, any_value(column_name) as column_name
     from pipedrive_staging.custom_field_columns
     where field_entity = 'deal_fields'
+    group by field_key
 ),
 
 -- every (field, stored value) that has a readable label
