@@ -9,7 +9,6 @@ import duckdb
 import pytest
 
 from pipelines.history import DEFAULT_HISTORY_BUDGET_SHARE, describe, history_budget, history_progress
-from pipelines.status import read_status
 from simulator.clock import SECONDS_PER_DAY
 from simulator.control import Simulator
 from sources.pipedrive.history import change_id
@@ -130,7 +129,7 @@ def test_a_backfill_under_a_small_budget_spreads_over_days_newest_first_and_ends
             progress, read_now = _progress_and_new_reads(tmp_path, read_order)
             read_order += read_now
             first_day = first_day if first_day is not None else read_now
-            shown = describe(read_status(tmp_path / "pipedrive.duckdb", tmp_path / "state").deal_history)
+            shown = describe(progress)
             if progress.backfill_done:
                 assert shown.startswith(f"deal history: complete for {deals} deals")
                 break
