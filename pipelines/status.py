@@ -129,6 +129,15 @@ def ago(moment: datetime | None, now: datetime | None = None) -> str:
 
 
 def report_lines(report: StatusReport, now: datetime | None = None) -> list[str]:
+    return [
+        *_account_and_runs(report, now),
+        *_table_lines(report, now),
+        *_cursor_lines(report, now),
+        *_load_lines(report, now),
+    ]
+
+
+def _account_and_runs(report: StatusReport, now: datetime | None) -> list[str]:
     lines = []
     if report.account:
         lines.append(f"Account: {report.account.get('domain')} (company id {report.account.get('id')})")
@@ -141,30 +150,39 @@ def report_lines(report: StatusReport, now: datetime | None = None) -> list[str]
         )
     if report.runs:
         lines.append("Last runs (UTC):")
-        for earlier in report.runs:
-            seconds = (earlier.ended_at - earlier.started_at).total_seconds() if earlier.ended_at else None
-            left = (
-                f", {earlier.tokens_left_today:,} left today" if earlier.tokens_left_today is not None else ""
-            )
-            shown = f"{seconds:.1f} s" if seconds is not None else "-"
-            pending = "" if earlier.loaded else " (row not loaded yet)"
-            lines.append(
-                f"  {earlier.started_at:%Y-%m-%d %H:%M:%S}  {earlier.outcome:<8} {shown:>8}"
-                f"  {earlier.rows:>9,} rows  {earlier.requests:>5,} requests  {earlier.tokens:>6,} tokens"
-                f"{left}{pending}"
-            )
+        lines += [_run_line(earlier) for earlier in report.runs]
     if report.spend:
         spend = report.spend
         left = f"; the account had {spend.tokens_left:,} left" if spend.tokens_left is not None else ""
         lines.append(f"Today ({spend.day} UTC): {spend.runs} runs spent {spend.tokens:,} API tokens{left}.")
-    lines.append("Tables (rows, last extracted):")
+    return lines
+
+
+def _run_line(run) -> str:
+    seconds = (run.ended_at - run.started_at).total_seconds() if run.ended_at else None
+    left = f", {run.tokens_left_today:,} left today" if run.tokens_left_today is not None else ""
+    shown = f"{seconds:.1f} s" if seconds is not None else "-"
+    pending = "" if run.loaded else " (row not loaded yet)"
+    return (
+        f"  {run.started_at:%Y-%m-%d %H:%M:%S}  {run.outcome:<8} {shown:>8}"
+        f"  {run.rows:>9,} rows  {run.requests:>5,} requests  {run.tokens:>6,} tokens"
+        f"{left}{pending}"
+    )
+
+
+def _table_lines(report: StatusReport, now: datetime | None) -> list[str]:
+    lines = ["Tables (rows, last extracted):"]
     width = max((len(table.name) for table in report.tables), default=10)
     for table in report.tables:
         extracted = ""
         if table.last_extracted_at:
             extracted = f"{ago(table.last_extracted_at, now)} ({table.last_extracted_at:%Y-%m-%d %H:%M} UTC)"
         lines.append(f"  {table.name:<{width}} {table.rows:>10,}  {extracted or '-'}")
-    lines.append("Next run reads changes from (inclusive):")
+    return lines
+
+
+def _cursor_lines(report: StatusReport, now: datetime | None) -> list[str]:
+    lines = ["Next run reads changes from (inclusive):"]
     width = max((len(cursor.label) for cursor in report.cursors), default=10)
     for cursor in report.cursors:
         if isinstance(cursor.position, datetime):
@@ -172,7 +190,11 @@ def report_lines(report: StatusReport, now: datetime | None = None) -> list[str]
         else:
             shown = cursor.position
         lines.append(f"  {cursor.label:<{width}} {shown}")
-    lines.append("Last loads:")
+    return lines
+
+
+def _load_lines(report: StatusReport, now: datetime | None) -> list[str]:
+    lines = ["Last loads:"]
     for load_id, load_status, inserted_at in report.loads:
         state = "loaded" if load_status == 0 else f"status {load_status}"
         when = f"{inserted_at:%Y-%m-%d %H:%M:%S} UTC"

@@ -84,6 +84,7 @@ def test_synced_account_has_readable_views_and_stage_history(synced):
         assert con.execute("select * from pipedrive.deals_all order by id").fetchall() == refreshed
     # a renamed option changes rows the sync does not re-read: the table is rebuilt
     sim.rename_option("deal_fields", territory["field_code"], last_option["id"], "Renamed territory")
+    sim.advance(3600)  # field lists are re-read every slow_refresh_minutes (60), not on every run
     sync("main")
     with duckdb.connect(str(path)) as con:
         assert run_transforms(con, None).entity_tables["deals"] == "rebuilt"
