@@ -166,7 +166,7 @@ def test_unexpected_types_unicode_huge_text_and_huge_enums_are_stored_exactly(si
     huge_enum = sim.add_field(
         "deal_fields", "Region (10k options)", "enum", [f"Region {n}" for n in range(10_000)]
     )
-    sim.advance(60)
+    sim.advance(3600)  # field lists are re-read every slow_refresh_minutes (60), not every run
     result = sync(sim, tmp_path)
     assert result.complete
     # values that do not fit their column's type sit beside it, as JSON text, nothing coerced
