@@ -89,7 +89,12 @@ def print_summary(result) -> None:
 )
 @click.option("--base-url", help="API address, e.g. https://acme.pipedrive.com (default: config).")
 @click.option("--duckdb", "duckdb_path", default=DEFAULT_DUCKDB_PATH, show_default=True, help="DuckDB file.")
-@click.option("--reconcile", is_flag=True, help="Also list ids upstream and flag hard-deleted rows.")
+@click.option(
+    "--reconcile",
+    is_flag=True,
+    help="List every entity's ids now (otherwise each entity without a delete feed is listed every "
+    "sources.pipedrive.reconcile_every_hours, default 24) and flag records deleted upstream.",
+)
 @click.option(
     "--v1-list",
     "v1_list",

@@ -10,6 +10,11 @@ def summary_lines(result) -> list[str]:
         f"  {table:<22} {count:>10,} flagged is_deleted (gone upstream)"
         for table, count in sorted(result.marked_deleted.items())
     ]
+    if result.reconcile_requests:
+        lines.append(
+            f"Reconciliation (listing ids to notice deletes): {result.reconcile_requests:,} requests, "
+            f"{result.reconcile_tokens:,} tokens"
+        )
     rate = sum(result.rows_per_table.values()) / result.duration_s if result.duration_s else 0
     lines.append(
         f"Requests: {result.requests:,}  tokens: {result.tokens:,}  duration: {result.duration_s:.1f}s "

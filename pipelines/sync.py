@@ -1,5 +1,6 @@
-"""Run one sync: Pipedrive -> dlt (Arrow/parquet) -> DuckDB, then the few fixes dlt cannot express
-(stale deal products, vanished ids). Tests, benchmarks and the CLI all come through `run_sync`."""
+"""Run one sync: Pipedrive -> dlt (Arrow/parquet) -> DuckDB. dlt is the only writer of the raw
+layer: deletes, vanished ids and removed deal products are rows the source hands to dlt. Tests,
+benchmarks and the CLI all come through `run_sync`."""
 
 from __future__ import annotations
 
@@ -32,8 +33,7 @@ from pipelines.settings import (
     resolve_v1_list_entities,
 )
 from pipelines.state_file import default_pipelines_dir, pipeline_name_for
-from pipelines.upstream_fixes import apply_upstream_fixes
-from shared.crash_points import crash_point, pipeline_progress
+from shared.crash_points import pipeline_progress
 from shared.run_log import (
     COMPLETE,
     FAILED,
@@ -106,7 +106,9 @@ class SyncResult:
     complete: bool = True
     message: str = ""
     requests_per_endpoint: dict[str, int] = field(default_factory=dict)
-    marked_deleted: dict[str, int] = field(default_factory=dict)
+    marked_deleted: dict[str, int] = field(default_factory=dict)  # rows flagged: gone upstream
+    reconcile_requests: int = 0  # of `requests`/`tokens`: what listing ids cost (reconciliation)
+    reconcile_tokens: int = 0
     transform_s: float | None = None  # seconds the transforms took; None when they did not run
     tokens_left_today: int | None = None  # the account's, as the last answer said (None: not said)
     run_id: str = ""  # the run's row in pipedrive_raw.sync_runs
@@ -186,6 +188,7 @@ def run_sync(
         limiter,
         v1_list_entities=resolve_v1_list_entities(v1_list_entities),
         since=since,
+        force_reconcile=reconcile,
         progress=progress or (lambda message: None),
         # tiers and the change probe only where they cannot narrow what the user asked for
         slow_refresh=None
@@ -301,7 +304,10 @@ def _sync(client, context, target: Target, what: RunScope, started: float, recor
     pipeline.sync_destination()  # what `pipeline.run` does first: restore lost local state
     database = duckdb_path if destination == "duckdb" else destination
     check_account(pipeline, account, database, what.switch_account)
-    _finish_interrupted_load(pipeline, context, target)
+    if _finish_interrupted_load(pipeline, context, target):
+        # that load left the pipeline on its own (now closed) connection; the source reads the
+        # destination while it extracts (vanished ids), through the pipeline's own destination
+        pipeline = open_pipeline(duckdb_path, pipelines_dir, destination)
     earlier_runs = pending_runs(duckdb_path)
     if not context.report.stopped:
         try:
@@ -318,7 +324,7 @@ def _sync(client, context, target: Target, what: RunScope, started: float, recor
         with _load_destination(pipeline, target) as load_destination, _dlt_step_errors():
             pipeline.load(destination=load_destination)
         forget_pending(duckdb_path, earlier_runs)
-        return _result(context, client, started, {}, record)
+        return _result(context, client, started, record)
     source = pipedrive_source(api_token=None, context=context)
     if what.resources:
         source = source.with_resources(*_resource_names(what.resources))
@@ -345,20 +351,14 @@ def _sync(client, context, target: Target, what: RunScope, started: float, recor
     with _load_destination(pipeline, target) as load_destination:
         with _dlt_step_errors():
             pipeline.load(destination=load_destination)
-        # Also after a budget stop: deals loaded this run must lose their stale products either way.
-        # Reconciling needs requests, so only a complete run does it.
-        crash_point("fixes")
         complete = context.report.stopped is None
-        to_reconcile = set(source.selected_resources) if what.reconcile and complete else set()
-        marked_deleted = apply_upstream_fixes(pipeline, context, to_reconcile)
-        crash_point("fixes")
         history = (
             _history_work(pipeline, client) if complete and "deals" in source.selected_resources else None
         )
     if history:
         _sync_history(pipeline, context, client, target, record, *history)
     forget_pending(duckdb_path, earlier_runs)
-    return _result(context, client, started, marked_deleted, record)
+    return _result(context, client, started, record)
 
 
 def _finish_record(record: RunRecord, context: SyncContext, client: PipedriveClient) -> None:
@@ -413,16 +413,17 @@ def _sync_history(
             pipeline.load(destination=load_destination)
 
 
-def _finish_interrupted_load(pipeline: dlt.Pipeline, context: SyncContext, target: Target) -> None:
+def _finish_interrupted_load(pipeline: dlt.Pipeline, context: SyncContext, target: Target) -> bool:
     """A run killed after extracting leaves load packages behind. Load them first: `pipeline.run`
     would do so too, but would then skip this run's extraction and return as if it had synced."""
     if not pipeline.has_pending_data:
-        return
+        return False
     context.progress("loading what an interrupted run left behind")
     with _dlt_step_errors():
         pipeline.normalize()
         with _load_destination(pipeline, target) as load_destination:
             pipeline.load(destination=load_destination)
+    return True
 
 
 @contextmanager
@@ -442,7 +443,7 @@ def _dlt_step_errors() -> Iterator[None]:
 @contextmanager
 def _load_destination(pipeline: dlt.Pipeline, target: Target) -> Iterator[object]:
     """The destination to load into (None: the pipeline's own). For DuckDB, one connection serves
-    the load step and the fixes after it (the pipeline keeps the destination `load` was given):
+    the load step (the pipeline keeps the destination `load` was given):
     given a path, dlt opens and closes the file, with a checkpoint, for every load job, about 60% of
     the load step's time. Opened only now, so BI readers are locked out only while it loads. Its
     memory limit keeps a large merge from holding the table in memory: DuckDB spills instead."""
@@ -516,9 +517,7 @@ def _check_connection(client: PipedriveClient, context: SyncContext) -> dict:
     return me
 
 
-def _result(
-    context: SyncContext, client: PipedriveClient, started: float, marked_deleted: dict, record: RunRecord
-) -> SyncResult:
+def _result(context: SyncContext, client: PipedriveClient, started: float, record: RunRecord) -> SyncResult:
     usage = client.usage
     stopped = context.report.stopped
     return SyncResult(
@@ -529,7 +528,9 @@ def _result(
         complete=stopped is None,
         message=str(stopped) if stopped else "",
         requests_per_endpoint=dict(usage.requests),
-        marked_deleted=marked_deleted,
+        marked_deleted=dict(context.report.vanished),
+        reconcile_requests=sum(context.report.reconcile_requests.values()),
+        reconcile_tokens=sum(context.report.reconcile_tokens.values()),
         tokens_left_today=client.limiter.daily_tokens_left,
         run_id=record.run_id,
     )

@@ -4,7 +4,6 @@ prove that a crash anywhere loses and duplicates nothing.
 `PIPEDRIVE_SYNC_CRASH_AT=<phase>:<n>` kills the process at the n-th event of that phase:
 - `extract`, `normalize`, `load`: progress events dlt reports while it runs that step (a batch
   handed over, a file normalized, a load job done), counted by the collector below;
-- `fixes`: 1 just before the after-load corrections (`pipelines.upstream_fixes`), 2 just after;
 - `transform`: before each SQL model `transforms.run_transforms` runs (all in one transaction).
 
 Never set it outside tests: unset (the normal case) every hook here does nothing. It lives at the
@@ -19,7 +18,7 @@ import threading
 from collections import Counter
 
 CRASH_AT_ENV = "PIPEDRIVE_SYNC_CRASH_AT"
-PHASES = ("extract", "normalize", "load", "fixes", "transform")
+PHASES = ("extract", "normalize", "load", "transform")
 
 _events: Counter = Counter()
 _events_lock = threading.Lock()

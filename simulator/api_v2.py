@@ -137,6 +137,9 @@ LISTS = (
     ),
 )
 BY_ENTITY = {spec.entity: spec for spec in LISTS}
+# The lists `--deleted-listing hidden` leaves soft-deleted records out of.
+HIDDEN_WHEN_DELETED = ("persons", "organizations", "activities", "products")
+DELETED_LISTINGS = ("flagged", "hidden")
 FIELD_PATHS = {
     "deal_fields": "/dealFields",
     "person_fields": "/personFields",
@@ -238,6 +241,8 @@ def list_handler(spec: EntityEndpoints, archived: bool | None = None):
             )
         page_request.ids = _int_list(query.get("ids"), "ids")
         page_request.accept = _accept(spec, query, archived)
+        if store.deleted_listing == "hidden" and spec.entity in HIDDEN_WHEN_DELETED:
+            page_request.accept = _without_deleted(page_request.accept)
         with store.lock:
             ids, next_cursor = page(store.tables[spec.entity], page_request)
             data = view.many(ids)
@@ -539,6 +544,12 @@ def _accept(spec: EntityEndpoints, query: dict[str, str], archived: bool | None)
     if len(checks) == 1:
         return checks[0]
     return lambda record: all(check(record) for check in checks)
+
+
+def _without_deleted(accept):
+    if accept is None:
+        return lambda record: not record.get("is_deleted")
+    return lambda record: not record.get("is_deleted") and accept(record)
 
 
 def _path_id(request: Request, name: str = "id") -> int:

@@ -63,6 +63,14 @@ from simulator.store import DEFAULT_COMPANY_DOMAIN
     help="The simulated company's domain (its id follows from it): another name is another account.",
 )
 @click.option(
+    "--deleted-listing",
+    type=click.Choice(["flagged", "hidden"]),
+    default="flagged",
+    show_default=True,
+    help="Soft-deleted persons, organizations, activities and products: listed with is_deleted "
+    "(flagged) or left out of their v2 lists (hidden). Deals keep status=deleted.",
+)
+@click.option(
     "--real-time/--frozen-time",
     default=True,
     show_default=True,
@@ -105,6 +113,7 @@ def simulator_command(**options) -> None:
         daily_budget=options["daily_budget"],
         strict=options["strict"],
         company_domain=options["company_domain"],
+        deleted_listing=options["deleted_listing"],
     )
     sim.set_faults(
         latency_ms=options["latency_ms"],

@@ -66,6 +66,7 @@ class Simulator:
         strict: bool | None = None,
         request_log: RequestLog | None = None,
         company_domain: str = DEFAULT_COMPANY_DOMAIN,
+        deleted_listing: str = "flagged",
     ) -> None:
         strict = self.default_strict if strict is None else strict
         if request_log is None and strict:
@@ -73,6 +74,7 @@ class Simulator:
         self.token = token
         self.clock = SimClock(start_time, follow_real_time)
         self.store = Store(self.clock, seed, company_domain)
+        self.set_deleted_listing(deleted_listing)
         generate(self.store, counts)
         self.limiter = RateLimiter(plan, self.clock, seats, daily_budget, penalty_limit, burst_limit)
         self.faults = Faults(FaultConfig(latency_ms=latency_ms))
@@ -238,6 +240,17 @@ class Simulator:
         self.server.strict = on
 
     # ---- faults, stats, hooks ------------------------------------------------------------
+
+    def set_deleted_listing(self, mode: str) -> None:
+        """ "flagged": soft-deleted persons, organizations, activities and products stay in their v2
+        lists with `is_deleted: true`; "hidden": those lists leave them out (deals keep
+        `status=deleted` either way). The specs do not say which Pipedrive does."""
+        if mode not in api_v2.DELETED_LISTINGS:
+            raise ValueError(
+                f"deleted_listing must be one of {', '.join(api_v2.DELETED_LISTINGS)}, not {mode!r}"
+            )
+        with self.store.lock:
+            self.store.deleted_listing = mode
 
     def set_faults(self, **settings) -> FaultConfig:
         """e.g. `set_faults(error_rate=0.1, reset_rate=0.05, seed=7)`; `set_faults()` turns them off."""

@@ -122,6 +122,10 @@ class Store:
         self.deal_product_ids: defaultdict[int, set] = defaultdict(set)  # deal id -> attachment ids
         self.deal_history = DealHistory(self)
         self.change_source = "api"  # who writes: "api" (HTTP) or "app" (the control API, as a user would)
+        # What the v2 lists of persons, organizations, activities and products do with soft-deleted
+        # records (the specs do not say): "flagged" lists them with is_deleted true, "hidden" leaves
+        # them out. Deals always keep status=deleted.
+        self.deleted_listing = "flagged"
         # Filled by simulator.v1: entity -> function(store, record) -> v1 record, used by truth(version="v1").
         self.v1_converters: dict[str, Callable[[Store, dict], dict]] = {}
 

@@ -85,9 +85,16 @@ class TableBuilder:
             arrow_type = pa.bool_() if isinstance(value, bool) else pa.string()
             fields.append(pa.field(name, arrow_type))
             arrays.append(pa.array([value] * count, arrow_type))
-        fields.append(pa.field("_extracted_at", EXTRACTED_AT_TYPE, nullable=False))
-        arrays.append(pa.array([extracted_at] * count, EXTRACTED_AT_TYPE))
-        return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+        return with_extracted_at(pa.Table.from_arrays(arrays, schema=pa.schema(fields)), extracted_at)
+
+
+def with_extracted_at(table: pa.Table, extracted_at: datetime) -> pa.Table:
+    """`table` with its `_extracted_at` column (added or replaced): when a batch was extracted."""
+    column = pa.array([extracted_at] * table.num_rows, EXTRACTED_AT_TYPE)
+    extracted = pa.field("_extracted_at", EXTRACTED_AT_TYPE, nullable=False)
+    if "_extracted_at" in table.column_names:
+        return table.set_column(table.column_names.index("_extracted_at"), extracted, column)
+    return table.append_column(extracted, column)
 
 
 def _split_misfits(values: Sequence, kind: str) -> tuple[Sequence, list | None]:

@@ -96,7 +96,7 @@ class PipedriveClient:
         self.limiter = limiter or BurstLimiter()
         self.usage = usage or Usage()
         self._stopped: BudgetExhaustedError | None = None
-        self._last_date: str | None = None  # `Date` header of the latest good answer
+        self._server_date: str | None = None  # `Date` header of the latest answer
         self.session = requests.Session()
         self.session.auth = auth
         self.session.headers["Accept"] = "application/json"
@@ -148,12 +148,12 @@ class PipedriveClient:
                 self.limiter.observe(None, cost)
                 raise
             self.usage.count(path, cost)
+            self._server_date = response.headers.get("date") or self._server_date
             try:
                 outcome = self._judge(response, body, path)
             finally:  # only after the verdict, so a budget stop is known before anyone sends again
                 self.limiter.observe(response.headers, cost)
             if isinstance(outcome, dict):
-                self._last_date = response.headers.get("date")
                 return outcome
             problem = outcome
             if response.status_code != 429:
@@ -161,13 +161,17 @@ class PipedriveClient:
         raise ApiError(f"GET {path} failed after {self.retry.attempts} attempts: {problem}")
 
     def server_time(self) -> datetime | None:
-        """The server's clock at its latest good answer (its `Date` header; None: it sent none)."""
-        if not self._last_date:
+        """The server's clock at its latest answer (its `Date` header; None: it sent none)."""
+        if not self._server_date:
             return None
         try:
-            return parsedate_to_datetime(self._last_date).astimezone(timezone.utc)
+            return parsedate_to_datetime(self._server_date).astimezone(timezone.utc)
         except (TypeError, ValueError):
             return None
+
+    def server_now(self) -> datetime:
+        """The API's clock as of its latest answer (our own clock before the first one)."""
+        return _server_now(self._server_date)
 
     def _judge(self, response: requests.Response, body: bytes, path: str) -> dict | str:
         """The parsed page, or what went wrong when another attempt may help; raises otherwise."""

@@ -13,6 +13,8 @@ from sources.pipedrive.errors import BudgetExhaustedError
 from sources.pipedrive.freshness import Plan
 from sources.pipedrive.rate_limit import BurstLimiter
 
+DEFAULT_RECONCILE_EVERY_HOURS = 24.0
+
 
 @dataclass
 class RunReport:
@@ -20,13 +22,25 @@ class RunReport:
 
     rows: Counter = field(default_factory=Counter)
     stopped: BudgetExhaustedError | None = None
-    # entity -> every id seen upstream this run, for entities read whole (vanished ids = deleted)
-    complete_id_sets: dict[str, set] = field(default_factory=dict)
+    # table -> rows flagged `is_deleted` this run because their ids vanished upstream
+    vanished: Counter = field(default_factory=Counter)
+    # entity -> requests and tokens its id listing (reconciliation) cost this run
+    reconcile_requests: Counter = field(default_factory=Counter)
+    reconcile_tokens: Counter = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add_rows(self, table: str, count: int) -> None:
         with self._lock:
             self.rows[table] += count
+
+    def add_vanished(self, table: str, count: int) -> None:
+        with self._lock:
+            self.vanished[table] += count
+
+    def add_reconcile_cost(self, entity: str, requests: int, tokens: int) -> None:
+        with self._lock:
+            self.reconcile_requests[entity] += requests
+            self.reconcile_tokens[entity] += tokens
 
 
 @dataclass
@@ -37,6 +51,10 @@ class SyncContext:
     since: datetime | None = None  # overrides stored cursors when set
     batch_rows: int = 5000  # rows per Arrow table handed to dlt
     backfill_windows: int = 4  # a first backfill of one list is read as this many parallel windows
+    # Entities without a delete feed have their ids listed when the last listing is older than
+    # this (0: every run); None: the source's setting (`sources.pipedrive.reconcile_every_hours`).
+    reconcile_every_hours: float | None = None
+    force_reconcile: bool = False  # list the ids of every selected entity this run (`--reconcile`)
     progress: Callable[[str], None] = lambda message: None
     report: RunReport = field(default_factory=RunReport)
     slow_refresh: timedelta | None = None  # freshness tiers on: reference lists' refresh interval

@@ -60,16 +60,22 @@ class Entity:
     tier: str = "reference"
     recents_item: str | None = None  # the `item` type `/v1/recents` reports this entity's changes as
     fields_entity: str | None = None  # the field list naming its custom-field keys
+    # The list reports deletes itself (deals: `status=deleted`). Entities without such a feed have
+    # their ids listed every `reconcile_every_hours` to notice deletes a list does not show.
+    delete_feed: bool = False
 
 
 @dataclass(frozen=True)
 class Child:
-    """A table fetched in batches for the parent ids that changed in this run."""
+    """A table re-read for the parents that changed in this run; it replaces those parents' rows
+    (merged on `parent_key`), so children removed upstream disappear. Fetched `batch_size`
+    parents per request through `ids_param` (`deal_ids=1,2,3`), or, with `ids_param` None, one
+    request per parent with the id in the path (`/v1/deals/{parent_id}/participants`)."""
 
     name: str
     path: str
     paginator: Paginator
-    ids_param: str
+    ids_param: str | None
     parent_key: str
     batch_size: int = 100
     params: dict = field(default_factory=dict)
@@ -123,6 +129,7 @@ ENTITIES: tuple[Entity, ...] = (
         tier="core",
         recents_item="deal",
         fields_entity="deal_fields",
+        delete_feed=True,
     ),
     Entity(
         "persons",

@@ -1,23 +1,64 @@
-"""Reconciliation: list the ids that exist upstream right now, to notice hard deletes
-(purged or merged records simply stop appearing in every list)."""
+"""Reconciliation: list the ids that exist upstream right now, to notice deletes that a list does
+not show (hard deletes, purges, merged records, and soft deletes on accounts whose lists leave
+deleted records out; the specs do not say which lists do). `vanished.py` flags what is gone.
+
+Entities without a delete feed are listed when their last listing is older than
+`reconcile_every_hours` (0: every run), measured on the API's clock; `--reconcile` lists every
+selected entity. A stream read from its start to its end counts as a listing. The cheapest listing
+the specs allow: the largest page (`limit=500`), no optional extras (`include_fields`), v2 keyset
+order by id (stable while records change); tokens are per page, whatever the payload.
+"""
 
 from __future__ import annotations
 
-from sources.pipedrive.context import SyncContext
-from sources.pipedrive.entities import Entity
-from sources.pipedrive.streams import active_streams
+from datetime import timedelta
 
-# The smallest pages we can ask for: biggest page size, no optional extras, ids in key order.
+from sources.pipedrive.context import DEFAULT_RECONCILE_EVERY_HOURS, SyncContext
+from sources.pipedrive.costs import token_cost
+from sources.pipedrive.entities import Entity, Stream
+from sources.pipedrive.state import ResourceState
+
 V2_ID_LISTING = {"sort_by": "id", "sort_direction": "asc"}
 NOT_FOR_ID_LISTING = ("sort_by", "sort_direction", "include_fields")
 
 
-def upstream_ids(entity: Entity, context: SyncContext) -> set:
+def reconcile_due(
+    entity: Entity, streams: tuple[Stream, ...], state: ResourceState, context: SyncContext
+) -> bool:
+    if context.force_reconcile:
+        return True
+    if entity.delete_feed:
+        return False
+    every = context.reconcile_every_hours
+    every = DEFAULT_RECONCILE_EVERY_HOURS if every is None else every
+    now = context.client.server_now()
+    for stream in streams:
+        last = state.reconciled_at(stream.key)
+        if last is None or now - last >= timedelta(hours=every):
+            return True
+    return False
+
+
+def upstream_ids(
+    entity: Entity, streams: tuple[Stream, ...], state: ResourceState, context: SyncContext
+) -> set:
+    """Every id the entity's streams list now; records the listing in `state` and its cost in
+    the run report."""
+    context.progress(f"reconcile: listing {entity.name} ids")
+    listed_at = None  # the API's clock at the first page
     ids: set = set()
-    for stream in active_streams(entity, context):
-        params = {key: value for key, value in stream.params.items() if key not in NOT_FOR_ID_LISTING}
-        if stream.api == "v2" and stream.read != "whole":
-            params.update(V2_ID_LISTING)
-        for page in stream.paginator.pages(context.client, stream.path, params):
-            ids.update(row[entity.primary_key] for row in page)
+    requests = tokens = 0
+    try:
+        for stream in streams:
+            params = {key: value for key, value in stream.params.items() if key not in NOT_FOR_ID_LISTING}
+            if stream.api == "v2":
+                params.update(V2_ID_LISTING)
+            for page in stream.paginator.pages(context.client, stream.path, params):
+                requests, tokens = requests + 1, tokens + token_cost(stream.path)
+                listed_at = listed_at or context.client.server_now()
+                ids.update(row[entity.primary_key] for row in page)
+    finally:
+        context.report.add_reconcile_cost(entity.name, requests, tokens)
+    for stream in streams:
+        state.reconciled[stream.key] = listed_at.isoformat()
     return ids

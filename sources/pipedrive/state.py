@@ -26,6 +26,9 @@ class ResourceState:
     whole_list_digests: dict[str, str]
     # child table -> parent ids handed to dlt whose children are not fetched yet
     pending_children: dict[str, list]
+    # stream key -> when (server time, ISO 8601) its ids were last all known: listed by
+    # reconciliation, or read whole from the start
+    reconciled: dict[str, str]
 
     @classmethod
     def bind(cls, raw: dict) -> ResourceState:
@@ -37,6 +40,10 @@ class ResourceState:
         """A stored state, read-only by convention (a copy: changing it changes nothing)."""
         raw = raw or {}
         return cls(**{item.name: dict(raw.get(item.name) or {}) for item in fields(cls)})
+
+    def reconciled_at(self, stream_key: str) -> datetime | None:
+        stored = self.reconciled.get(stream_key)
+        return parse_instant(stored) if stored else None
 
     def cursor(self, stream_key: str) -> datetime | None:
         stored = self.cursors.get(stream_key)

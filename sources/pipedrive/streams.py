@@ -22,15 +22,20 @@ import dlt
 import orjson
 import pyarrow as pa
 
-from sources.pipedrive.arrow_tables import TableBuilder, gather_v1_custom_fields
+from sources.pipedrive.arrow_tables import TableBuilder, gather_v1_custom_fields, with_extracted_at
 from sources.pipedrive.context import SyncContext
 from sources.pipedrive.entities import CHILDREN, SNAPSHOT_COLUMNS, SNAPSHOT_TABLE, Child, Entity, Stream
 from sources.pipedrive.errors import BudgetExhaustedError
+from sources.pipedrive.reconcile import reconcile_due, upstream_ids
 from sources.pipedrive.state import ResourceState
 from sources.pipedrive.timestamps import instant_of, latest_in, to_rfc3339_second
+from sources.pipedrive.vanished import flag_vanished
 from sources.pipedrive.windows import InOrderPages, WindowedBackfill
 
 CHILD_FETCH_THREADS = 8
+# A child row that only says "this parent has no children now"; dlt deletes, never stores, it.
+TOMBSTONE = "_tombstone"
+TOMBSTONE_ID = 0  # no real child has id 0
 # Merge keeps the row extracted last; `is_deleted` exists on every merged table so that ids
 # which vanish upstream (hard deletes) can be flagged even where the API has no such field.
 MERGE_COLUMNS = {
@@ -50,30 +55,41 @@ def active_streams(entity: Entity, context: SyncContext) -> tuple[Stream, ...]:
 
 
 def read_entity(entity: Entity, context: SyncContext) -> Iterator[object]:
-    """The body of an entity's dlt resource. A spent budget ends it quietly (the pipeline then
-    loads what was read and reports the stop); every other error fails the run."""
-    state = ResourceState.bind(dlt.current.resource_state())
+    """The body of an entity's dlt resource: its streams, then the children of the parents they
+    handed over, then the rows of ids that vanished upstream, flagged. A spent budget ends it
+    quietly (the pipeline then loads what was read and reports the stop); every other error
+    fails the run."""
+    raw_state = dlt.current.resource_state()
+    earlier_run = bool(raw_state)  # False on a first run and after a full refresh
+    state = ResourceState.bind(raw_state)
     try:
         builder = TableBuilder(
             entity.primary_key, entity.float_columns, entity.json_columns, state.column_types
         )
-        children = ChildReader(entity, context, state)
-        yield from children.read()
+        children = ChildReader(entity, context, state, tombstones=earlier_run)
+        yield from children.read(left_over=True)
         streams = active_streams(entity, context)
         plan = context.plan
         unread = [stream for stream in streams if plan is not None and not plan.reads(entity, stream)]
-        complete = all(stream.read == "whole" for stream in streams) and not unread
-        seen_ids: set | None = set() if complete and entity.primary_key else None
+        whole = all(stream.read == "whole" for stream in streams)
+        seen_ids: set | None = set() if whole and not unread and entity.primary_key else None
+        readers = []
         for stream in streams:
             if stream in unread:
                 context.progress(f"{entity.name}: {stream.path} unchanged since the last run, not read")
                 continue
-            yield from StreamReader(entity, stream, context, state, builder, children, seen_ids).read()
+            readers.append(StreamReader(entity, stream, context, state, builder, children, seen_ids))
+            yield from readers[-1].read()
         yield from children.read()
-        if seen_ids is not None:
-            context.report.complete_id_sets[entity.name] = seen_ids
+        present = seen_ids if not all(reader.unchanged for reader in readers) else None
+        # nothing stored before this run: nothing can have vanished from it
+        listable = earlier_run and not whole and entity.primary_key
+        if listable and reconcile_due(entity, streams, state, context):
+            present = upstream_ids(entity, streams, state, context)
+        if present is not None and earlier_run:
+            yield from flag_vanished(entity, present, context)
         if plan is not None:  # every change up to the probe is now loaded (or there was none)
-            plan.completed(entity, dlt.current.resource_state(), read=not unread, known_keys=seen_ids)
+            plan.completed(entity, raw_state, read=not unread, known_keys=seen_ids)
     except BudgetExhaustedError as stop:
         context.report.stopped = stop
         context.progress(f"{entity.name}: stopped, daily budget spent")
@@ -107,6 +123,8 @@ class StreamReader:
         self.newest = None  # newest cursor value handed over
         self.buffer: list[dict] = []
         self.handed_over = False
+        self.unchanged = False  # read whole and equal to the last run's list
+        self.first_page_at = None  # the API's clock when the first page came
         # kept again only if this run hands over the whole list
         self.previous_digest = state.whole_list_digests.pop(stream.key, None)
         self.pages = self._pages()
@@ -119,9 +137,12 @@ class StreamReader:
                     yield from self._flush()
         except BudgetExhaustedError:
             # what was read is still good: hand it over (cursor only as far as it is safe), then stop
-            yield from self._flush(stopping=True)
+            yield from self._flush()
             raise
         yield from self._flush(complete=True)
+        if self.start is None and self.stream.read != "whole":
+            # read from the start to the end: every id it has is known, as a reconciliation would
+            self.state.reconciled[self.stream.key] = self.first_page_at.isoformat()
         self.context.progress(f"{self.entity.name}: {self.stream.path} done")
 
     def _pages(self) -> InOrderPages | WindowedBackfill:
@@ -148,6 +169,7 @@ class StreamReader:
         if self.stream.read == "client_cutoff" and self.start is not None and field:
             cutoff = self.start.replace(microsecond=0)
         for page in self.pages:
+            self.first_page_at = self.first_page_at or self.context.client.server_now()
             rows = [gather_v1_custom_fields(row) for row in page] if self.stream.api == "v1" else page
             kept = rows if cutoff is None else [row for row in rows if instant_of(row, field) >= cutoff]
             if self.seen_ids is not None:
@@ -156,12 +178,13 @@ class StreamReader:
             if len(kept) < len(rows):
                 return
 
-    def _flush(self, complete: bool = False, stopping: bool = False) -> Iterator[object]:
+    def _flush(self, complete: bool = False) -> Iterator[object]:
         """Hand the buffer to dlt, then move the cursor: ascending streams after every batch, as
         far as is safe; the others only once complete."""
         rows, self.buffer = self.buffer, []
         self.newest = latest_in(rows, self.entity.cursor_field, self.newest)
-        if complete and self._unchanged(rows):
+        self.unchanged = complete and self._unchanged(rows)
+        if self.unchanged:
             self.context.progress(f"{self.entity.name}: unchanged since the last run")
         elif rows:
             yield from self._emit(rows)
@@ -170,8 +193,6 @@ class StreamReader:
                 self.state.move_cursor(self.stream.key, self.newest)
             elif rows and self.ascending:
                 self.state.move_cursor(self.stream.key, self.pages.safe_cursor(self.newest))
-        if not stopping:
-            yield from self.children.read(full_batches_only=True)
 
     def _unchanged(self, rows: list[dict]) -> bool:
         """Lists read whole every run (pipelines, stages, fields, reference data) rarely change; one
@@ -192,7 +213,7 @@ class StreamReader:
         yield table
         if self.entity.snapshots:
             yield _snapshot(table, self.context)
-        self.children.add_parents(table.column(self.entity.primary_key).to_pylist(), counts)
+        yield from self.children.add_parents(table.column(self.entity.primary_key).to_pylist(), counts)
 
 
 def _snapshot(table: pa.Table, context: SyncContext) -> object:
@@ -211,13 +232,26 @@ def _snapshot(table: pa.Table, context: SyncContext) -> object:
 
 
 class ChildReader:
-    """The child tables of an entity (e.g. deal products), fetched for the parents handed to dlt,
-    `batch_size` parent ids per request (no N+1). Parents wait in resource state until their
-    children are handed over too, so a stop keeps them pending for the next run."""
+    """The child tables of an entity (e.g. deal products), re-read for the parents handed to dlt
+    and merged on the parent key (delete-insert): a parent's new child rows replace all its old
+    ones, so children removed upstream disappear. A parent without children gets a tombstone row
+    (`TOMBSTONE` true: dlt deletes its old rows and inserts nothing).
 
-    def __init__(self, entity: Entity, context: SyncContext, state: ResourceState) -> None:
+    Parents wait in resource state until their children are handed over, so a stop keeps them
+    pending for the next run. A run first reads what a stopped run left pending (so a small
+    budget still makes progress), then, after the entity's streams, the rest: a parent read twice
+    in a run (updated while we page) is fetched once more only if it was left over; then the ids
+    it had at first and no longer has get tombstones of their own, so the merge keeps only its
+    latest children. Fetched `batch_size` parents per request (no N+1), a few at once."""
+
+    def __init__(
+        self, entity: Entity, context: SyncContext, state: ResourceState, tombstones: bool = True
+    ) -> None:
         self.entity, self.context, self.state = entity, context, state
         self.children = [CHILDREN[name] for name in entity.children]
+        self.tombstones = tombstones  # False: nothing stored yet (first run, full refresh) to delete
+        # child -> parent -> child ids fetched for the left-over parents earlier in this run
+        self.fetched_earlier: dict[str, dict] = {child.name: {} for child in self.children}
 
     def counts(self, rows: list[dict], requested: set) -> dict[str, dict]:
         """child -> children per parent from the count field, when the rows carry it (parents
@@ -237,61 +271,116 @@ class ChildReader:
                 row.pop(field, None)
         return counts
 
-    def add_parents(self, parent_ids: list, counts: dict[str, dict]) -> None:
-        """Parents with 0 children need no request: their old child rows are simply removed."""
+    def add_parents(self, parent_ids: list, counts: dict[str, dict]) -> Iterator[object]:
+        """Parents counted 0 need no request: their tombstones go out at once; the others wait."""
         for child in self.children:
             pending = self.state.pending_children.setdefault(child.name, [])
             known = set(pending)
             per_parent = counts.get(child.name, {})
+            empty = [parent for parent in parent_ids if per_parent.get(parent) == 0]
             pending.extend(
                 parent for parent in parent_ids if parent not in known and per_parent.get(parent) != 0
             )
+            if empty and self.tombstones:
+                table = self._tombstones(child, empty, {})
+                yield dlt.mark.with_hints(table, child_hints(child), create_table_variant=True)
 
-    def read(self, full_batches_only: bool = False) -> Iterator[object]:
+    def read(self, left_over: bool = False) -> Iterator[object]:
+        """`left_over`: the parents a stopped run left pending, read first; their child ids are
+        remembered for the rest of the run."""
         for child in self.children:
             pending = self.state.pending_children.get(child.name)
-            if pending and (len(pending) >= child.batch_size or not full_batches_only):
-                yield from self._read(child, pending, full_batches_only)
+            if pending:
+                yield from self._read(child, pending, remember=left_over)
 
-    def _read(self, child: Child, pending: list, full_batches_only: bool) -> Iterator[object]:
-        """Ids leave the pending list only after their rows were handed to dlt."""
+    def _read(self, child: Child, pending: list, remember: bool) -> Iterator[object]:
+        """Ids leave the pending list only after their rows (or tombstones) were handed to dlt."""
         builder = TableBuilder(
             child.primary_key if isinstance(child.primary_key, str) else None,
             child.float_columns,
             (),
             self.state.child_column_types,
         )
-        hints = dlt.mark.make_hints(
-            table_name=child.name,
-            write_disposition="merge",
-            primary_key=child.primary_key,
-            columns=MERGE_COLUMNS,
-        )
-        size = 1 if child.per_parent else child.batch_size
-        count = len(pending) // size if full_batches_only else -(-len(pending) // size)
-        batches = [list(dict.fromkeys(pending[index * size : (index + 1) * size])) for index in range(count)]
-
-        def fetch(batch: list) -> list[dict]:
-            if child.per_parent:  # no batch form: one parent per request, its id added to the rows
-                path = child.path.format(id=batch[0])
-                pages = child.paginator.pages(self.context.client, path, dict(child.params))
-                return [{**row, child.parent_key: batch[0]} for page in pages for row in page]
-            params = dict(child.params, **{child.ids_param: ",".join(str(parent) for parent in batch)})
-            return [
-                row for page in child.paginator.pages(self.context.client, child.path, params) for row in page
-            ]
-
+        size = 1 if child.per_parent else child.batch_size  # one parent per request: a few at once
+        batches = [
+            list(dict.fromkeys(pending[start : start + size])) for start in range(0, len(pending), size)
+        ]
         # The batches are independent requests: a few in flight at once hide the round trips (the
         # shared burst limiter still paces them); results are handed over in order.
         pool = ThreadPoolExecutor(CHILD_FETCH_THREADS, thread_name_prefix=f"{child.name}-fetch")
         try:
-            for rows in pool.map(fetch, batches):
+            for batch, rows in zip(
+                batches, pool.map(lambda batch: self._fetch(child, batch), batches), strict=True
+            ):
                 if rows:
                     table = builder.build(
                         rows, {"_source_api": child.paginator.api}, self.context.extracted_at()
                     )
                     self.context.report.add_rows(child.name, table.num_rows)
-                    yield dlt.mark.with_hints(table, hints, create_table_variant=True)
+                    yield dlt.mark.with_hints(table, child_hints(child), create_table_variant=True)
+                found: dict = {}
+                for row in rows:
+                    found.setdefault(row.get(child.parent_key), set()).add(row.get(child_id_column(child)))
+                if remember:
+                    self.fetched_earlier[child.name].update(found)
+                empty = [parent for parent in batch if parent not in found]
+                if self.tombstones:
+                    yield from self._maybe_tombstones(child, empty, found)
                 del pending[:size]
         finally:
             pool.shutdown(cancel_futures=True)
+
+    def _fetch(self, child: Child, batch: list) -> list[dict]:
+        client = self.context.client
+        if not child.per_parent:
+            params = dict(child.params, **{child.ids_param: ",".join(str(parent) for parent in batch)})
+            return [row for page in child.paginator.pages(client, child.path, params) for row in page]
+        rows = []
+        for parent in batch:  # one request (chain) per parent, the id in the path
+            for page in child.paginator.pages(client, child.path.format(id=parent), dict(child.params)):
+                rows += [{**row, child.parent_key: parent} for row in page]
+        return rows
+
+    def _maybe_tombstones(self, child: Child, empty: list, found: dict) -> Iterator[object]:
+        if empty or any(parent in self.fetched_earlier[child.name] for parent in found):
+            table = self._tombstones(child, empty, found)
+            if table.num_rows:
+                yield dlt.mark.with_hints(table, child_hints(child), create_table_variant=True)
+
+    def _tombstones(self, child: Child, empty: list, found: dict) -> pa.Table:
+        """(parent, 0) for each parent without children, plus (parent, id) for each child id that a
+        parent had when fetched earlier in this run and no longer has (those rows are in the
+        same load: only a tombstone with their key keeps the merge from inserting them)."""
+        earlier = self.fetched_earlier[child.name]
+        pairs = [(parent, TOMBSTONE_ID) for parent in empty]
+        for parent in [*empty, *found]:
+            gone = earlier.pop(parent, set()) - found.get(parent, set())
+            pairs += [(parent, child_id) for child_id in sorted(gone, key=str)]
+        parents, ids = zip(*pairs, strict=True) if pairs else ((), ())
+        table = pa.table(
+            {
+                child.parent_key: pa.array(list(parents)),
+                child_id_column(child): pa.array(list(ids), pa.int64()),
+                TOMBSTONE: pa.array([True] * len(pairs), pa.bool_()),
+            }
+        )
+        return with_extracted_at(table, self.context.extracted_at())
+
+
+def child_id_column(child: Child) -> str:
+    """The column that tells a parent's children apart (`id`; followers: `user_id`)."""
+    keys = child.primary_key if isinstance(child.primary_key, tuple) else (child.primary_key,)
+    return next(key for key in keys if key != child.parent_key)
+
+
+def child_hints(child: Child):
+    """Merged on the parent key with delete-insert: the rows of every parent in a load replace that
+    parent's stored rows. The key (parent, id) lets DuckDB and Postgres run dlt's delete as a hash
+    join (a key of `id` alone makes it `id = ... OR parent = ...`, a nested loop)."""
+    return dlt.mark.make_hints(
+        table_name=child.name,
+        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
+        primary_key=(child.parent_key, child_id_column(child)),
+        merge_key=child.parent_key,
+        columns={**MERGE_COLUMNS, TOMBSTONE: {"data_type": "bool", "nullable": True, "hard_delete": True}},
+    )

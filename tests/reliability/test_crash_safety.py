@@ -1,9 +1,13 @@
-"""SIGKILL the sync at seeded points of extract, normalize, load, the after-load fixes and the
-transforms `run` builds, then run again: the database must equal the simulator's truth every time.
+"""SIGKILL the sync at seeded points of extract, normalize, load and the transforms `run` builds,
+then run again: the database must equal the simulator's truth every time.
+
+The incremental run also meets what only dlt writes since the after-load fixes are gone: a lead
+deleted upstream (leads vanish at once; reconciliation runs every run here) is flagged from its
+stored row, and a deal whose every product was removed gets a tombstone that empties its products.
 
 The kill comes from the test-only switch `PIPEDRIVE_SYNC_CRASH_AT=<phase>:<n>` (see
-`shared/crash_points.py`). A small account yields about 30 extract, 64 normalize and 83 load
-events on a first run, 21, 37 and 47 on the incremental one (lists that did not change are not
+`shared/crash_points.py`). A small account yields about 35 extract, 71 normalize and 90 load
+events on a first run, 28, 41 and 52 on the incremental one (lists that did not change are not
 loaded again). `make test` runs a few points; `make test-full` runs them all.
 """
 
@@ -31,30 +35,31 @@ from tests.reliability.helpers import (
 from tests.sync.helpers import assert_matches_truth, sync
 from transforms import run_transforms
 
+RECONCILE_ENV = "SOURCES__PIPEDRIVE__RECONCILE_EVERY_HOURS"
 # (which run is killed, where)
 CRASH_POINTS = [
     ("first", "extract:3"),
+    ("first", "extract:28"),
     ("first", "normalize:20"),
     ("first", "load:35"),
-    ("first", "fixes:1"),
+    ("first", "load:88"),
     ("incremental", "extract:1"),
     ("incremental", "extract:5"),
     ("incremental", "extract:12"),
     ("incremental", "extract:17"),
-    ("incremental", "extract:20"),
+    ("incremental", "extract:21"),
+    ("incremental", "extract:26"),
     ("incremental", "normalize:1"),
     ("incremental", "normalize:10"),
     ("incremental", "normalize:20"),
     ("incremental", "normalize:30"),
-    ("incremental", "normalize:36"),
+    ("incremental", "normalize:40"),
     ("incremental", "load:1"),
     ("incremental", "load:10"),
     ("incremental", "load:25"),
     ("incremental", "load:35"),
     ("incremental", "load:40"),
-    ("incremental", "load:46"),
-    ("incremental", "fixes:1"),
-    ("incremental", "fixes:2"),
+    ("incremental", "load:51"),
     ("incremental", "transform:5"),  # `run` builds the views after the load, inside its lock
     ("incremental", "transform:28"),
 ]
@@ -66,13 +71,26 @@ def killed(outcome) -> bool:
     return outcome.returncode == -signal.SIGKILL
 
 
+def delete_upstream(sim) -> None:
+    """Deletes no list shows: a lead (hard-deleted at once), every product of a deal (then edited)."""
+    sim.delete("leads", sim.truth("leads")[0]["id"])
+    deal_id = sim.truth("deal_products")[0]["deal_id"]
+    for attachment in [row for row in sim.truth("deal_products") if row["deal_id"] == deal_id]:
+        sim.delete("deal_products", attachment["id"])
+    sim.update("deals", deal_id, {"title": "Every product removed"})
+
+
 @pytest.mark.parametrize(("killed_run", "crash_at"), SELECTED, ids=[f"{r}-{c}" for r, c in SELECTED])
-def test_sigkill_then_rerun_equals_truth(simulator, tmp_path, killed_run, crash_at):
+def test_sigkill_then_rerun_equals_truth(simulator, tmp_path, monkeypatch, killed_run, crash_at):
+    monkeypatch.setenv(RECONCILE_ENV, "0")  # the rerun too
     sim = simulator(seed=11, counts=SMALL_ACCOUNT, token=TOKEN)
     if killed_run == "incremental":
         assert sync(sim, tmp_path).complete
         change_account(sim)
-    crashed = run_cli(tmp_path, *run_args(sim, tmp_path), PIPEDRIVE_SYNC_CRASH_AT=crash_at)
+        delete_upstream(sim)
+    crashed = run_cli(
+        tmp_path, *run_args(sim, tmp_path), PIPEDRIVE_SYNC_CRASH_AT=crash_at, **{RECONCILE_ENV: "0"}
+    )
     assert killed(crashed), f"the run was not killed at {crash_at}:\n{crashed.stderr[-3000:]}"
     assert not cursors_ahead_of_data(sim, tmp_path)
 

@@ -68,8 +68,8 @@ def test_the_load_uses_one_limited_connection_and_leaves_no_staging_copy(tmp_pat
         result = run_sync(sim.base_url, sim.token, database, pipelines_dir=tmp_path / "state")
     assert result.complete and result.rows_per_table["deals"] > 0
     # dlt's own opens (its state check before extracting) go through duckdb.connect too; the load
-    # and the fixes share one connection, opened with the limit; deal history, read after them,
-    # loads through a second one (the file is not held open while its changelogs are fetched)
+    # step gets one connection, opened with the limit; deal history, read after it, loads through
+    # a second one (the file is not held open while its changelogs are fetched)
     assert opened.count("61.0 MiB") == 2, opened
     with duckdb.connect(str(database), read_only=True) as con:
         staged = con.execute(
