@@ -146,6 +146,15 @@ class BurstLimiter:
         with self._lock:
             return self._daily_left
 
+    def tokens_left_for_run(self) -> int | None:
+        """What this run may still spend: today's tokens left and every budget share's allowance
+        left, whichever is smaller (None: no answer said yet)."""
+        with self._lock:
+            limits = [share.allowance - share.spent for share in self._shares if share.allowance is not None]
+            if self._daily_left is not None:
+                limits.append(self._daily_left - self._tokens_in_flight)
+            return min(limits) if limits else None
+
     @property
     def limited(self) -> bool:
         """The server reported a burst limit."""

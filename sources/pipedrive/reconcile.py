@@ -32,10 +32,20 @@ def reconcile_due(
     every = context.reconcile_every_hours
     every = DEFAULT_RECONCILE_EVERY_HOURS if every is None else every
     now = context.client.server_now()
-    for stream in streams:
-        last = state.reconciled_at(stream.key)
-        if last is None or now - last >= timedelta(hours=every):
-            return True
+    due = any(
+        (last := state.reconciled_at(stream.key)) is None or now - last >= timedelta(hours=every)
+        for stream in streams
+    )
+    return due and _affordable(entity, streams, context)
+
+
+def _affordable(entity: Entity, streams: tuple[Stream, ...], context: SyncContext) -> bool:
+    """A scheduled listing waits for a run that can pay at least one page per stream: begun and
+    cut off by the budget, it would stop every run, and the runs after it, short of complete."""
+    left = context.limiter.tokens_left_for_run()
+    if left is None or left >= sum(token_cost(stream.path) for stream in streams):
+        return True
+    context.progress(f"reconcile: {entity.name} ids not listed this run, too few tokens left")
     return False
 
 
