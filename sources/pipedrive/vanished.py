@@ -65,9 +65,8 @@ def flag_vanished(entity: Entity, present: set, context: SyncContext) -> Iterato
 def _as_arrow(names: list[str], records: list[tuple], pipeline, table: str) -> pa.Table:
     """Stored rows as Arrow, each column typed as dlt loaded it (its schema), so the merge gets
     them back exactly as they were."""
-    known = (
-        pipeline.default_schema.get_table_columns(table) if table in pipeline.default_schema.tables else {}
-    )
+    # a plain lookup: the extract step updates the schema from other threads meanwhile
+    known = (pipeline.default_schema.tables.get(table) or {}).get("columns") or {}
     caps = pipeline.destination.capabilities()
     arrays, fields = [], []
     for index, name in enumerate(names):
