@@ -42,10 +42,12 @@ MERGE_COLUMNS = {
     "_extracted_at": {"dedup_sort": "desc"},
     "is_deleted": {"data_type": "bool", "nullable": True},
 }
-PLAIN_EXTRACTED = {"_extracted_at": {"dedup_sort": None}}
-# Snapshots only ever gain rows, but merged on this key: a load job that a crash interrupted after
-# its insert committed runs again on the next run, and a plain append would then double its rows.
-SNAPSHOT_KEY = ("id", "_extracted_at")
+# A snapshot is one state of a deal that a sync saw: the first sighting of (id, update_time) is
+# kept and later ones are not inserted (dlt's insert-only merge). So a deal re-read unchanged (the
+# cursor second, a refresh, a run that reads a list the change probe would skip) adds no row, a
+# load job replayed after a crash adds none, and `run` and a plain dlt pipeline keep the same rows.
+SNAPSHOT_KEY = ("id", "update_time")
+SNAPSHOT_COLUMNS_HINTS = {"_extracted_at": {"dedup_sort": "asc", "primary_key": False}}
 
 
 def active_streams(entity: Entity, context: SyncContext) -> tuple[Stream, ...]:
@@ -223,9 +225,9 @@ def _snapshot(table: pa.Table, context: SyncContext) -> object:
         snapshot,
         dlt.mark.make_hints(
             table_name=SNAPSHOT_TABLE,
-            write_disposition="merge",
+            write_disposition={"disposition": "merge", "strategy": "insert-only"},
             primary_key=SNAPSHOT_KEY,
-            columns=PLAIN_EXTRACTED,
+            columns=SNAPSHOT_COLUMNS_HINTS,
         ),
         create_table_variant=True,
     )

@@ -150,7 +150,7 @@ def duplicate_ids(path: Path) -> dict[str, int]:
         )
         if con.execute(snapshots, ["deal_snapshots"]).fetchone()[0]:
             extra = con.execute(
-                "SELECT count(*) - count(DISTINCT (id, _extracted_at)) FROM pipedrive_raw.deal_snapshots"
+                "SELECT count(*) - count(DISTINCT (id, update_time)) FROM pipedrive_raw.deal_snapshots"
             ).fetchone()[0]
             if extra:
                 found["deal_snapshots"] = extra
