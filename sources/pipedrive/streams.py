@@ -42,12 +42,12 @@ MERGE_COLUMNS = {
     "_extracted_at": {"dedup_sort": "desc"},
     "is_deleted": {"data_type": "bool", "nullable": True},
 }
-# A snapshot is one state of a deal that a sync saw: the first sighting of (id, update_time) is
-# kept and later ones are not inserted (dlt's insert-only merge). So a deal re-read unchanged (the
-# cursor second, a refresh, a run that reads a list the change probe would skip) adds no row, a
-# load job replayed after a crash adds none, and `run` and a plain dlt pipeline keep the same rows.
+# A snapshot is one state of a deal that a sync saw, merged on (id, update_time): a deal re-read
+# unchanged (the cursor second, a refresh, a list the change probe would have skipped, a load job
+# replayed after a crash) replaces its row instead of adding one, so `run` and a plain dlt
+# pipeline keep the same rows. `_extracted_at` is when that state was last seen.
 SNAPSHOT_KEY = ("id", "update_time")
-SNAPSHOT_COLUMNS_HINTS = {"_extracted_at": {"dedup_sort": "asc", "primary_key": False}}
+SNAPSHOT_COLUMNS_HINTS = {"_extracted_at": {"dedup_sort": "desc", "primary_key": False}}
 
 
 def active_streams(entity: Entity, context: SyncContext) -> tuple[Stream, ...]:
@@ -225,7 +225,7 @@ def _snapshot(table: pa.Table, context: SyncContext) -> object:
         snapshot,
         dlt.mark.make_hints(
             table_name=SNAPSHOT_TABLE,
-            write_disposition={"disposition": "merge", "strategy": "insert-only"},
+            write_disposition="merge",
             primary_key=SNAPSHOT_KEY,
             columns=SNAPSHOT_COLUMNS_HINTS,
         ),

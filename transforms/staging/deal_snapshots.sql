@@ -1,4 +1,4 @@
--- one row per state of a deal that a sync saw (deal_id, update_time), first sighting kept; for stage history
+-- one row per state of a deal that a sync saw (deal_id, update_time; extracted_at: last seen), for stage history
 create or replace view pipedrive_staging.deal_snapshots as
 with source as (
     select * from pipedrive_raw.deal_snapshots
