@@ -220,7 +220,7 @@ def loaded_rows(path: Path, table: str, columns: list[str]) -> list[dict]:
         if not present:
             return []
         selected = ", ".join(f'"{name}"' for name in columns if name in present)
-        return con.execute(f"SELECT {selected} FROM pipedrive_raw.{table}").to_arrow_table().to_pylist()
+        return con.sql(f"SELECT {selected} FROM pipedrive_raw.{table}").to_arrow_table().to_pylist()
 
 
 def cursors_ahead_of_data(sim, workdir: Path) -> list[str]:
