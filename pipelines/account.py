@@ -1,6 +1,12 @@
 """One database, one account. The Pipedrive company a database is first synced from (its id and
 domain, from `/v1/users/me`) is recorded in dlt's pipeline state, which dlt stores in the database
-with the run's load. A run that reaches another company stops before it writes anything."""
+with the run's load. A run that reaches another company stops before it writes anything.
+
+The check costs a request (2 tokens) that a run which finds nothing new cannot afford every 15
+minutes. So once a run has checked the account and loaded, the digest of its address and token
+(`auth.py`: it gives the token back to no one) is kept in the database's local dlt folder, which is
+forgotten with the database. Later runs with the same digest skip the check; any other address or
+token (an OAuth token refreshed, a token of another company) is checked again."""
 
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ from sources.pipedrive.errors import PipedriveError
 from sources.pipedrive.state import SOURCE_NAME
 
 ACCOUNT_KEY = "account"
+VERIFIED_CREDENTIALS_FILE = "verified_credentials"
 
 
 class AccountMismatchError(PipedriveError):
@@ -82,3 +89,16 @@ def account_in_database(duckdb_path: str | Path) -> dict | None:
     if row is None:
         return None
     return decompress_state(row[0]).get("sources", {}).get(SOURCE_NAME, {}).get(ACCOUNT_KEY)
+
+
+def credentials_verified(state_dir: Path, fingerprint: str) -> bool:
+    """Whether a run with these credentials already checked this database's account and loaded."""
+    try:
+        return (state_dir / VERIFIED_CREDENTIALS_FILE).read_text().strip() == fingerprint
+    except OSError:
+        return False
+
+
+def remember_verified(state_dir: Path, fingerprint: str) -> None:
+    state_dir.mkdir(parents=True, exist_ok=True)
+    (state_dir / VERIFIED_CREDENTIALS_FILE).write_text(fingerprint + "\n")

@@ -21,7 +21,16 @@ import duckdb
 from dlt.common.exceptions import SignalReceivedException
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from pipelines.account import account_of, check_account, record_account
+from pipelines.account import (
+    account_of,
+    check_account,
+    credentials_verified,
+    describe,
+    record_account,
+    remember_verified,
+    same_account,
+    stored_account,
+)
 from pipelines.lock import DatabaseBusyError, busy_message, sync_lock, wait_until_writable
 from pipelines.progress import extraction_progress
 from pipelines.refresh import check_list_mode, prepare_refresh
@@ -61,6 +70,7 @@ from sources.pipedrive.errors import (
     ConfigurationError,
     PipedriveError,
     RunInterrupted,
+    UnreachableError,
 )
 from sources.pipedrive.freshness import EntityFreshness, build_plan, probe_since, run_probe
 from sources.pipedrive.rate_limit import BudgetShare, BurstLimiter
@@ -291,19 +301,11 @@ def _transform(duckdb_path: str | Path, context: SyncContext) -> float:
 
 
 def _sync(client, context, target: Target, what: RunScope, started: float, record: RunRecord):
-    duckdb_path, pipelines_dir, destination = target.duckdb_path, target.pipelines_dir, target.destination
-    pipelines_dir = Path(pipelines_dir or default_pipelines_dir(duckdb_path))
+    duckdb_path, destination = target.duckdb_path, target.destination
+    pipelines_dir = Path(target.pipelines_dir or default_pipelines_dir(duckdb_path))
     if destination == "duckdb":
         _forget_state_without_database(duckdb_path, pipelines_dir)
-    account = None
-    try:  # before the database is opened: a wrong address or token must not create or touch it
-        account = account_of(_check_connection(client, context))
-    except BudgetExhaustedError as stop:
-        context.report.stopped = stop
-    pipeline = open_pipeline(duckdb_path, pipelines_dir, destination)
-    pipeline.sync_destination()  # what `pipeline.run` does first: restore lost local state
-    database = duckdb_path if destination == "duckdb" else destination
-    check_account(pipeline, account, database, what.switch_account)
+    pipeline, credentials = _open_checked(client, context, target, what, pipelines_dir)
     if _finish_interrupted_load(pipeline, context, target):
         # that load left the pipeline on its own (now closed) connection; the source reads the
         # destination while it extracts (vanished ids), through the pipeline's own destination
@@ -311,18 +313,12 @@ def _sync(client, context, target: Target, what: RunScope, started: float, recor
     earlier_runs = pending_runs(duckdb_path)
     if not context.report.stopped:
         try:
-            _plan_freshness(client, context, pipeline)
+            freshness, since = _probe_horizon(pipeline, context)
+            _plan_freshness(client, context, freshness, since, probe_is_first_request=credentials.trusted)
         except BudgetExhaustedError as stop:
             context.report.stopped = stop
     if context.report.stopped:
-        _finish_record(record, context, client)
-        with _dlt_step_errors():
-            pipeline.extract(
-                runs_resource([*earlier_runs, record]), loader_file_format=LOADER_FILE_FORMAT[destination]
-            )
-            pipeline.normalize()
-        with _load_destination(pipeline, target) as load_destination, _dlt_step_errors():
-            pipeline.load(destination=load_destination)
+        _load_run_records_only(pipeline, context, client, target, [*earlier_runs, record])
         forget_pending(duckdb_path, earlier_runs)
         return _result(context, client, started, record)
     source = pipedrive_source(api_token=None, context=context)
@@ -331,7 +327,7 @@ def _sync(client, context, target: Target, what: RunScope, started: float, recor
     refreshing = what.full_refresh or what.switch_account
     check_list_mode(pipeline, [ENTITY_BY_NAME[name] for name in source.selected_resources],
                     context.v1_list_entities, refreshing)  # fmt: skip
-    record_account(pipeline, account)
+    record_account(pipeline, credentials.account)
     with _dlt_step_errors():
         with extraction_progress(context):
             pipeline.extract(
@@ -351,6 +347,7 @@ def _sync(client, context, target: Target, what: RunScope, started: float, recor
     with _load_destination(pipeline, target) as load_destination:
         with _dlt_step_errors():
             pipeline.load(destination=load_destination)
+        credentials.remember(pipeline)
         complete = context.report.stopped is None
         history = (
             _history_work(pipeline, client) if complete and "deals" in source.selected_resources else None
@@ -359,6 +356,58 @@ def _sync(client, context, target: Target, what: RunScope, started: float, recor
         _sync_history(pipeline, context, client, target, record, *history)
     forget_pending(duckdb_path, earlier_runs)
     return _result(context, client, started, record)
+
+
+@dataclass
+class _Credentials:
+    """This run's address and token, and whether they checked the database's account before
+    (pipelines/account.py): then the change probe is the run's first request, not the check."""
+
+    state_dir: Path
+    fingerprint: str
+    trusted: bool
+    account: dict | None = None  # the account behind them, when this run checked it
+
+    def remember(self, pipeline: dlt.Pipeline) -> None:
+        """After the load that stored the checked account: later runs need not check again."""
+        stored = stored_account(pipeline)
+        if self.account is not None and stored is not None and same_account(stored, self.account):
+            remember_verified(self.state_dir, self.fingerprint)
+
+
+def _open_checked(
+    client: PipedriveClient, context: SyncContext, target: Target, what: RunScope, pipelines_dir: Path
+) -> tuple[dlt.Pipeline, _Credentials]:
+    """The pipeline, once the account behind the credentials is known to be the database's."""
+    state_dir = pipelines_dir / pipeline_name_for(target.duckdb_path)
+    fingerprint = client.credentials_fingerprint()
+    trusted = not what.switch_account and credentials_verified(state_dir, fingerprint)
+    credentials = _Credentials(state_dir, fingerprint, trusted)
+    if not trusted:  # before the database is opened: a wrong address or token must not create or touch it
+        credentials.account = _checked_account(client, context)
+    pipeline = open_pipeline(target.duckdb_path, pipelines_dir, target.destination)
+    pipeline.sync_destination()  # what `pipeline.run` does first: restore lost local state
+    known = stored_account(pipeline)
+    if trusted and (known is None or _probe_horizon(pipeline, context)[1] is None):
+        credentials.trusted = False  # nothing stored to trust, or no probe to be the first request
+        credentials.account = _checked_account(client, context)
+    elif trusted:
+        context.progress(f"account {describe(known)}: checked before, with the same address and token")
+    database = target.duckdb_path if target.destination == "duckdb" else target.destination
+    check_account(pipeline, credentials.account, database, what.switch_account)
+    return pipeline, credentials
+
+
+def _load_run_records_only(
+    pipeline: dlt.Pipeline, context: SyncContext, client: PipedriveClient, target: Target, records: list
+) -> None:
+    """A run stopped before reading (a spent budget): its row in sync_runs is still written."""
+    _finish_record(records[-1], context, client)
+    with _dlt_step_errors():
+        pipeline.extract(runs_resource(records), loader_file_format=LOADER_FILE_FORMAT[target.destination])
+        pipeline.normalize()
+    with _load_destination(pipeline, target) as load_destination, _dlt_step_errors():
+        pipeline.load(destination=load_destination)
 
 
 def _finish_record(record: RunRecord, context: SyncContext, client: PipedriveClient) -> None:
@@ -460,20 +509,37 @@ def _load_destination(pipeline: dlt.Pipeline, target: Target) -> Iterator[object
         connection.close()
 
 
-def _plan_freshness(client: PipedriveClient, context: SyncContext, pipeline: dlt.Pipeline) -> None:
-    """With freshness tiers on and a probe horizon stored, the change probe (`/v1/recents`); then the
-    plan of what this run reads (sources/pipedrive/freshness.py)."""
-    if context.slow_refresh is None:
-        return
+def _probe_horizon(
+    pipeline: dlt.Pipeline, context: SyncContext
+) -> tuple[dict[str, EntityFreshness], datetime | None]:
+    """Each resource's freshness, and where the change probe starts (None: no probe this run)."""
     raw_states = pipeline.state.get("sources", {}).get(SOURCE_NAME, {}).get("resources", {})
     freshness = {name: EntityFreshness.read(raw) for name, raw in raw_states.items()}
-    since = probe_since(freshness, ENTITIES)
+    since = probe_since(freshness, ENTITIES) if context.slow_refresh is not None else None
+    return freshness, since
+
+
+def _plan_freshness(
+    client: PipedriveClient,
+    context: SyncContext,
+    freshness: dict[str, EntityFreshness],
+    since: datetime | None,
+    probe_is_first_request: bool,
+) -> None:
+    """With freshness tiers on and a probe horizon stored (`since`), the change probe
+    (`/v1/recents`); then the plan of what this run reads (sources/pipedrive/freshness.py). A probe
+    that is the run's first request is also its connection check: an address that does not answer
+    fails the run at once, as the check would."""
+    if context.slow_refresh is None:
+        return
     probe = None
     if since is not None:
         try:
             probe = run_probe(client, since)
             context.progress(f"{len(probe.changes)} changes since the last run")
         except ApiError as failure:  # the probe only saves tokens: without it, every list is read
+            if probe_is_first_request and isinstance(failure, UnreachableError):
+                raise _unreachable(client, failure) from None
             context.progress(f"change probe failed ({failure}), reading every list")
     context.plan = build_plan(
         ENTITIES,
@@ -487,6 +553,15 @@ def _plan_freshness(client: PipedriveClient, context: SyncContext, pipeline: dlt
         context.progress(
             f"unchanged since the last run, not read: {', '.join(context.plan.skipped_entities)}"
         )
+
+
+def _checked_account(client: PipedriveClient, context: SyncContext) -> dict | None:
+    """The account behind the credentials (None: the answer names none, or the budget is spent)."""
+    try:
+        return account_of(_check_connection(client, context))
+    except BudgetExhaustedError as stop:
+        context.report.stopped = stop
+        return None
 
 
 def _check_connection(client: PipedriveClient, context: SyncContext) -> dict:
@@ -503,18 +578,20 @@ def _check_connection(client: PipedriveClient, context: SyncContext) -> dict:
         ) from None
     try:
         me = client.get_json(CONNECTION_CHECK_PATH).get("data") or {}
-    except ApiError as error:
-        if error.status is not None:
-            raise
-        hint = (
-            "its TLS certificate or protocol was refused; check the address and any proxy"
-            if "SSL" in str(error)
-            else "check --base-url, your network and any proxy"
-        )
-        raise ApiError(f"Cannot reach {client.base_url}: {error}; {hint}.") from None
+    except UnreachableError as error:
+        raise _unreachable(client, error) from None
     company = me.get("company_name") or me.get("company_domain")
     context.progress(f"connected to {client.base_url}" + (f" ({company})" if company else ""))
     return me
+
+
+def _unreachable(client: PipedriveClient, error: ApiError) -> ApiError:
+    hint = (
+        "its TLS certificate or protocol was refused; check the address and any proxy"
+        if "SSL" in str(error)
+        else "check --base-url, your network and any proxy"
+    )
+    return ApiError(f"Cannot reach {client.base_url}: {error}; {hint}.")
 
 
 def _result(context: SyncContext, client: PipedriveClient, started: float, record: RunRecord) -> SyncResult:

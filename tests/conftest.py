@@ -6,8 +6,9 @@ simulator it started is stopped after the test.
 
 Slow tests (a whole sync, a subprocess, a browser, a database server) carry the `slow` marker:
 `make check` leaves them out, `make test` runs everything. Whole areas are slow by nature
-(`SLOW_AREAS`); elsewhere a module says `pytestmark = pytest.mark.slow`, or a test
-`@pytest.mark.slow`.
+(`SLOW_AREAS`); a module that runs whole syncs (it uses `tests.sync.helpers.sync` or
+`pipelines.sync.run_sync`) is slow as a whole; elsewhere a module says
+`pytestmark = pytest.mark.slow`, or a test `@pytest.mark.slow`.
 
 Every simulator the tests start is strict (`simulator.contract`: a query parameter or enum value
 the official specs do not declare is a 400) and logs the requests it serves; after each test they
@@ -29,6 +30,7 @@ from tests.spec_contract import SPECS_MISSING, off_spec, specs_dir
 pytest_plugins = ["pytester"]  # tests/simulator/test_strict.py runs a test session of its own
 SERVED = RequestLog()
 SLOW_AREAS = ("reliability", "postgres", "report", "bench")
+WHOLE_SYNC_MODULES = ("tests.sync.helpers", "pipelines.sync")
 TESTS_DIR = Path(__file__).parent
 
 
@@ -54,8 +56,14 @@ def requests_on_spec():
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         area = item.path.relative_to(TESTS_DIR).parts[0]
-        if area in SLOW_AREAS:
+        if area in SLOW_AREAS or _runs_whole_syncs(getattr(item, "module", None)):
             item.add_marker(pytest.mark.slow)
+
+
+def _runs_whole_syncs(module) -> bool:
+    """Told by what the module imports, so that a new module of whole syncs is slow at once."""
+    runners = (getattr(module, name, None) for name in ("sync", "run_sync"))
+    return any(getattr(runner, "__module__", None) in WHOLE_SYNC_MODULES for runner in runners)
 
 
 @pytest.fixture

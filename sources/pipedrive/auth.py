@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import requests
 from requests.auth import AuthBase
 
@@ -14,10 +16,18 @@ MISSING_TOKEN = (
 )
 
 
-class ApiTokenAuth(AuthBase):
+class _TokenAuth(AuthBase):
     def __init__(self, token: str) -> None:
         self._token = _checked(token)
 
+    def fingerprint(self, base_url: str) -> str:
+        """A one-way digest of the kind of token, the address and the token: it tells whether the
+        credentials changed since the account was last checked, and gives the token back to no one."""
+        credentials = "\0".join(("pipedrive-sync", type(self).__name__, base_url, self._token))
+        return hashlib.sha256(credentials.encode()).hexdigest()
+
+
+class ApiTokenAuth(_TokenAuth):
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         request.headers["x-api-token"] = self._token
         return request
@@ -26,10 +36,7 @@ class ApiTokenAuth(AuthBase):
         return "ApiTokenAuth()"
 
 
-class OAuthBearer(AuthBase):
-    def __init__(self, access_token: str) -> None:
-        self._token = _checked(access_token)
-
+class OAuthBearer(_TokenAuth):
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         request.headers["Authorization"] = f"Bearer {self._token}"
         return request

@@ -21,7 +21,13 @@ from urllib3.util.retry import Retry
 
 from sources.pipedrive.auth import pipedrive_auth
 from sources.pipedrive.costs import token_cost
-from sources.pipedrive.errors import ApiError, AuthenticationError, BudgetExhaustedError, ConfigurationError
+from sources.pipedrive.errors import (
+    ApiError,
+    AuthenticationError,
+    BudgetExhaustedError,
+    ConfigurationError,
+    UnreachableError,
+)
 from sources.pipedrive.rate_limit import BurstLimiter
 
 log = logging.getLogger(__name__)
@@ -124,7 +130,7 @@ class PipedriveClient:
         """One logical GET: retried on 5xx, resets, timeouts, truncated or non-JSON bodies and
         burst 429s; raises at once on 401, on a spent daily budget and on other 4xx."""
         url = self.base_url + path
-        problem = "no attempt made"
+        problem, answered = "no attempt made", False
         for attempt in range(1, self.retry.attempts + 1):
             cost = token_cost(path)
             self.limiter.wait_for_turn(cost, path)
@@ -148,6 +154,7 @@ class PipedriveClient:
                 self.limiter.observe(None, cost)
                 raise
             self.usage.count(path, cost)
+            answered = True
             self._server_date = response.headers.get("date") or self._server_date
             try:
                 outcome = self._judge(response, body, path)
@@ -158,7 +165,12 @@ class PipedriveClient:
             problem = outcome
             if response.status_code != 429:
                 self._backoff(attempt, path, problem)
-        raise ApiError(f"GET {path} failed after {self.retry.attempts} attempts: {problem}")
+        failure = ApiError if answered else UnreachableError
+        raise failure(f"GET {path} failed after {self.retry.attempts} attempts: {problem}")
+
+    def credentials_fingerprint(self) -> str:
+        """Digest of this client's address and token (`auth.py`): equal while neither changed."""
+        return self.session.auth.fingerprint(self.base_url)
 
     def server_time(self) -> datetime | None:
         """The server's clock at its latest answer (its `Date` header; None: it sent none)."""

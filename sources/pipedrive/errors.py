@@ -42,3 +42,8 @@ class ApiError(PipedriveError):
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+
+
+class UnreachableError(ApiError):
+    """No answer at all after every retry: refused, reset or timed-out connections, a refused TLS
+    handshake. Unlike a server that answers with errors, this says the address is wrong or down."""

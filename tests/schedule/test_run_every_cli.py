@@ -54,7 +54,7 @@ def test_run_every_syncs_twice_then_stops_cleanly_on_sigterm_mid_run(tmp_path):
             stderr.wait_for("run finished")
             sim.create("deals", {"title": "Arrived between runs", "value": 10})
             stderr.wait_for("run finished")
-            stderr.wait_for("connected to")  # the third run has started
+            stderr.wait_for("checked before")  # the third run has started (its account known)
             process.send_signal(signal.SIGTERM)
             stderr.wait_for("SIGTERM received")
             stderr.wait_for("run finished")  # the interrupted run still completes
