@@ -12,6 +12,8 @@ import threading
 import time
 from datetime import datetime, timezone
 
+from shared.instants import parse_instant as instant
+
 DEFAULT_START = int(datetime(2026, 6, 1, 12, 0, 0, tzinfo=timezone.utc).timestamp())
 SECONDS_PER_DAY = 86_400
 
@@ -75,17 +77,8 @@ def day(ts: int) -> str:
 
 
 def parse_instant(text: str) -> float:
-    """Parse an RFC 3339 / v1 timestamp into epoch seconds (float: fractions are kept for comparison).
-
-    Raises ValueError on garbage; a naive timestamp is taken as UTC.
-    """
-    value = text.strip().replace(" ", "T", 1)
-    if value.endswith(("Z", "z")):
-        value = value[:-1] + "+00:00"
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.timestamp()
+    """Epoch seconds of a v1 or v2 timestamp (fractions kept, for comparison); ValueError on garbage."""
+    return instant(text).timestamp()
 
 
 def first_second_at_or_after(instant: float) -> int:

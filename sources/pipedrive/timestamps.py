@@ -6,19 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timezone
 
+from shared.instants import parse_instant
+
 # What a record without a timestamp counts as: before every real one.
 EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
-
-
-def parse_instant(text: str) -> datetime:
-    """Parse any Pipedrive timestamp into an aware UTC datetime."""
-    value = text.strip().replace(" ", "T", 1)
-    if value.endswith(("Z", "z")):
-        value = value[:-1] + "+00:00"
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
 
 
 def instant_of(row: dict, field: str) -> datetime:
