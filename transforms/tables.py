@@ -185,6 +185,28 @@ RAW_TABLES: tuple[RawTable, ...] = (
     ),
     RawTable("lead_sources", text_columns("name is_deleted _source_api")),
     RawTable(
+        "files",
+        text_columns(
+            "id user_id deal_id person_id org_id product_id activity_id lead_id name file_name file_type"
+            " file_size description remote_location url deal_name person_name org_name product_name"
+            " lead_name inline_flag active_flag add_time update_time is_deleted _source_api"
+        ),
+    ),
+    RawTable(
+        "filters",
+        text_columns(
+            "id name type user_id visible_to is_editable temporary_flag custom_view_id last_used_time"
+            " active_flag add_time update_time is_deleted _source_api"
+        ),
+    ),
+    RawTable(
+        "note_fields",
+        text_columns(
+            "id key name field_type options active_flag edit_flag mandatory_flag bulk_edit_allowed"
+            " is_deleted _source_api"
+        ),
+    ),
+    RawTable(
         "deal_participants",
         text_columns("id deal_id person_id added_by_user_id add_time active_flag is_deleted _source_api"),
     ),

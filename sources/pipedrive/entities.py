@@ -15,7 +15,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sources.pipedrive.pagination import CURSOR, GOALS_PAGE, OFFSET, ONE_PAGE, ONE_PAGE_V2, Paginator
+from sources.pipedrive.pagination import (
+    CURSOR,
+    FILES_PAGE,
+    GOALS_PAGE,
+    OFFSET,
+    ONE_PAGE,
+    ONE_PAGE_V2,
+    Paginator,
+)
 
 
 @dataclass(frozen=True)
@@ -249,6 +257,29 @@ ENTITIES: tuple[Entity, ...] = (
         ),
         cursor_field=None,
         json_columns=("type", "assignee", "duration", "expected_outcome", "report_ids"),
+    ),
+    # File metadata (the list never carries contents), newest first down to the cursor: no
+    # `updated_since` in the spec, but `sort=update_time DESC`.
+    Entity(
+        "files",
+        "v1",
+        (Stream("/v1/files", FILES_PAGE, V1_DESC, read="client_cutoff"),),
+        recents_item="file",
+    ),
+    Entity(
+        "filters",
+        "v1",
+        (Stream("/v1/filters", ONE_PAGE, read="whole"),),
+        cursor_field=None,
+        recents_item="filter",
+    ),
+    Entity(
+        "note_fields",
+        "v1",
+        (Stream("/v1/noteFields", ONE_PAGE, read="whole"),),
+        primary_key="key",
+        cursor_field=None,
+        json_columns=("custom_fields", "options"),
     ),
     Entity(
         "lead_sources",

@@ -69,8 +69,11 @@ class OffsetPaginator(Paginator):
 
     api = "v1"
 
+    def __init__(self, max_limit: int = MAX_PAGE_SIZE) -> None:
+        self.max_limit = max_limit  # the largest `limit` the endpoint's spec allows
+
     def first_params(self, params: dict, limit: int = MAX_PAGE_SIZE) -> dict:
-        return dict(params, start=0, limit=limit)
+        return dict(params, start=0, limit=min(limit, self.max_limit))
 
     def next_params(self, body: dict, params: dict) -> dict | None:
         data = body.get("data") or []
@@ -106,6 +109,7 @@ class OnePagePaginator(Paginator):
 
 CURSOR = CursorPaginator()
 OFFSET = OffsetPaginator()
+FILES_PAGE = OffsetPaginator(max_limit=100)  # `/v1/files` allows at most 100 a page
 ONE_PAGE = OnePagePaginator("v1")
 ONE_PAGE_V2 = OnePagePaginator("v2")
 GOALS_PAGE = OnePagePaginator("v1", records="goals")

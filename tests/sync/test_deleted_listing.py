@@ -64,9 +64,9 @@ def test_deletes_end_flagged_in_raw_and_out_of_the_views(simulator, tmp_path, li
     assert later.complete
     assert all(deleted[entity] in flagged(tmp_path, entity) for entity in deleted)
     assert later.marked_deleted == ({entity: 1 for entity in HIDABLE} if listing == "hidden" else {})
-    # one page per list: 4 v2 lists at 10 tokens, leads and archived leads (20 + 40), notes and
-    # users (20 each); deals have a delete feed and are not listed
-    assert (later.reconcile_requests, later.reconcile_tokens) == (8, 140)
+    # one page per list: 4 v2 lists at 10 tokens, leads and archived leads (20 + 40), notes, users
+    # and files (20 each); deals have a delete feed and are not listed
+    assert (later.reconcile_requests, later.reconcile_tokens) == (9, 160)
     assert later.tokens == sim.stats["tokens"]  # the listing is part of the run's spend
     assert_deletes_followed(sim, tmp_path)
 
@@ -80,7 +80,7 @@ def test_reconcile_forces_a_listing_and_zero_hours_lists_every_run(simulator, tm
     forced = sync(sim, tmp_path, reconcile=True)  # `run --reconcile`: every entity, deals too
 
     assert forced.marked_deleted == {entity: 1 for entity in HIDABLE}
-    assert forced.reconcile_requests == 10  # deals and archived deals are listed as well
+    assert forced.reconcile_requests == 11  # deals and archived deals are listed as well
 
     sim.advance(60)
     second = delete_one_of_each(sim)

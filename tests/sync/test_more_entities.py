@@ -1,10 +1,15 @@
-"""Projects, tasks, boards, phases, project fields, installments, variations, call logs, goals and
-lead sources: after a default sync every raw table equals the simulator's truth; later runs read
-per-parent children only for parents that changed."""
+"""Projects, tasks, boards, phases, project fields, installments, variations, call logs, goals,
+lead sources, files, filters and note fields: after a default sync every raw table equals the
+simulator's truth; later runs read per-parent children only for parents that changed."""
 
 from __future__ import annotations
 
+import pytest
+import requests
+
 from tests.sync.helpers import mismatches, raw_rows, sync
+
+pytestmark = pytest.mark.slow  # whole syncs
 
 V1_TABLES = ("call_logs", "goals")
 WHOLE_LISTS = ("projects", "tasks", "boards", "phases", "call_logs", "goals", "deal_installments",
@@ -64,3 +69,39 @@ def test_later_runs_read_children_only_for_changed_parents(simulator, tmp_path):
     assert _requests(sim, "/variations") == at_cursor + 1  # the changed one, and those at the cursor
     assert _requests(sim, "/installments") == 1
     assert not mismatches(tmp_path, "deal_installments", sim.truth("deal_installments"))
+
+
+def _note_fields_served(sim) -> list[dict]:
+    """`/v1/noteFields` as the API answers it (the simulator derives it, holds no table of it)."""
+    answer = requests.get(f"{sim.base_url}/v1/noteFields", headers={"x-api-token": sim.token}, timeout=10)
+    answer.raise_for_status()
+    return answer.json()["data"]
+
+
+def test_files_filters_and_note_fields_land_as_upstream_and_files_are_read_from_their_cursor(
+    simulator, tmp_path
+):
+    sim = simulator(seed=4, counts={"deals": 150})
+    assert sync(sim, tmp_path).complete
+    served_note_fields = _note_fields_served(sim)
+    problems = mismatches(tmp_path, "files", sim.truth("files"), v1=True)
+    problems += mismatches(tmp_path, "filters", sim.truth("filters"), v1=True)
+    problems += mismatches(tmp_path, "note_fields", served_note_fields, key="key", v1=True)
+    assert not problems, "\n".join(problems)
+    assert sim.truth("files") and sim.truth("filters") and served_note_fields
+
+    newest = max(sim.truth("files"), key=lambda row: (row["update_time"], row["id"]))
+    oldest = min(sim.truth("files"), key=lambda row: (row["update_time"], row["id"]))
+    sim.advance(60)
+    sim.update("files", oldest["id"], {"description": "signed copy"})
+    sim.reset_stats()
+    result = sync(sim, tmp_path)
+    assert result.complete
+    # newest first down to the cursor: the changed file and those of the cursor's second, not the list
+    assert _requests(sim, "GET /v1/files") == 1
+    at_cursor = sum(row["update_time"] == newest["update_time"] for row in sim.truth("files"))
+    assert result.rows_per_table["files"] == 1 + at_cursor < sim.count("files")
+    stored = {row["id"]: row for row in raw_rows(tmp_path, "files")}
+    assert stored[oldest["id"]]["description"] == "signed copy"
+    assert stored[newest["id"]]["update_time"] == newest["update_time"]
+    assert not mismatches(tmp_path, "files", sim.truth("files"), v1=True)
