@@ -3,31 +3,20 @@ spend (`sources.pipedrive.history_budget_share`, default 25% of today's tokens l
 
 The work list comes from the stored tables alone, so it survives crashes, stops and restarts: deals
 whose history was never read (the backfill) and deals whose `update_time` moved since it was read,
-newest-changed first. Once the backfill is through, only deals changed since are read.
+newest-changed first. Once the backfill is through, only deals changed since are read. How far the
+backfill is: `shared.deal_history.history_progress` (read by `status` without dlt).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import dlt
 
 from pipelines.settings import _config_value
+from shared.deal_history import READS_TABLE
 from sources.pipedrive.errors import ConfigurationError
-from sources.pipedrive.history import CHANGELOG_COST, READS_TABLE, DealToRead
+from sources.pipedrive.history import DealToRead
 
 DEFAULT_HISTORY_BUDGET_SHARE = 0.25
-
-
-@dataclass(frozen=True)
-class HistoryProgress:
-    deals: int  # deals stored
-    read: int  # deals whose history was read at least once
-    behind: int  # deals changed since their history was read
-
-    @property
-    def backfill_done(self) -> bool:
-        return self.read >= self.deals
 
 
 def resolve_history_budget_share(explicit: float | None = None) -> float:
@@ -74,43 +63,6 @@ def deals_to_read(pipeline: dlt.Pipeline) -> list[DealToRead]:
         else:
             query = f"SELECT d.id, d.update_time FROM {deals} AS d ORDER BY d.update_time DESC, d.id DESC"
         return [DealToRead(int(deal_id), update_time) for deal_id, update_time in sql.execute_sql(query)]
-
-
-def history_progress(con, dataset: str) -> HistoryProgress | None:
-    """How far the backfill is, from a DuckDB connection (None: no deals stored yet)."""
-    names = {
-        row[0]
-        for row in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = ?", [dataset]
-        ).fetchall()
-    }
-    if "deals" not in names:
-        return None
-    deals = con.execute(f'SELECT count(*) FROM {dataset}."deals"').fetchone()[0]
-    if READS_TABLE not in names:
-        return HistoryProgress(deals, 0, 0)
-    read, behind = con.execute(
-        f"SELECT count(r.deal_id), count(*) FILTER (WHERE r.deal_update_time IS DISTINCT FROM d.update_time "
-        f"AND r.deal_id IS NOT NULL) "
-        f'FROM {dataset}."deals" AS d LEFT JOIN {dataset}."{READS_TABLE}" AS r ON r.deal_id = d.id'
-    ).fetchone()
-    return HistoryProgress(deals, read, behind)
-
-
-def describe(progress: HistoryProgress | None) -> str:
-    if progress is None:
-        return "deal history: no deals synced yet"
-    if progress.backfill_done:
-        return (
-            f"deal history: complete for {progress.deals:,} deals "
-            f"({progress.behind:,} changed since, read by the next run)"
-        )
-    share = 100 * progress.read / progress.deals if progress.deals else 100
-    left = progress.deals - progress.read
-    return (
-        f"deal history: backfill {progress.read:,} of {progress.deals:,} deals ({share:.0f}%), "
-        f"{left:,} left: about {left * CHANGELOG_COST:,} tokens"
-    )
 
 
 def _tables(sql) -> set[str]:

@@ -1,5 +1,6 @@
-"""What `pipedrive-sync status` reports: the account, the last run (tokens used), rows per entity,
-where each entity's next run starts, and dlt's last loads, in words and relative times."""
+"""What `pipedrive-sync status` reports: the account, the last run (tokens used), how far the deal
+history backfill is, rows per entity, where each entity's next run starts, and dlt's last loads, in
+words and relative times."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import duckdb
 
 from pipelines.account import ACCOUNT_KEY
 from pipelines.state_file import read_pipeline_state
+from shared.deal_history import HistoryProgress, describe, history_progress
 from shared.run_log import RunSummary, TodaysSpend, recent_runs, todays_spend
 from shared.warehouse import RAW_SCHEMA as DATASET
 from shared.warehouse import DatabaseFileError, check_existing_database, is_lock_conflict, raw_table_stats
@@ -43,6 +45,7 @@ class StatusReport:
     runs: list[RunSummary] = field(default_factory=list)  # the last few, newest first
     spend: TodaysSpend | None = None  # this database's runs since midnight UTC
     account: dict | None = None
+    deal_history: HistoryProgress | None = None  # how far the history backfill is (None: no deals)
 
 
 def read_status(duckdb_path: str | Path, pipelines_dir: str | Path | None = None) -> StatusReport:
@@ -60,6 +63,7 @@ def read_status(duckdb_path: str | Path, pipelines_dir: str | Path | None = None
             report.runs = recent_runs(con, duckdb_path, limit=LAST_RUNS)
             report.last_run = next(iter(report.runs), None)
             report.spend = todays_spend(con, duckdb_path)
+            report.deal_history = history_progress(con)
             report.loads = con.execute(
                 f"SELECT load_id, status, inserted_at FROM {DATASET}.{DLT_LOADS_TABLE} "
                 "ORDER BY inserted_at DESC LIMIT 5"
@@ -155,6 +159,9 @@ def _account_and_runs(report: StatusReport, now: datetime | None) -> list[str]:
         spend = report.spend
         left = f"; the account had {spend.tokens_left:,} left" if spend.tokens_left is not None else ""
         lines.append(f"Today ({spend.day} UTC): {spend.runs} runs spent {spend.tokens:,} API tokens{left}.")
+    if report.deal_history:
+        shown = describe(report.deal_history)
+        lines.append(shown[0].upper() + shown[1:])
     return lines
 
 

@@ -27,15 +27,12 @@ import dlt
 import orjson
 import pyarrow as pa
 
+from shared.deal_history import CHANGELOG_COST, CHANGES_TABLE, READS_TABLE
 from sources.pipedrive.context import SyncContext
 from sources.pipedrive.errors import BudgetExhaustedError
 
 SOURCE_NAME = "pipedrive_history"
-CHANGES_TABLE = "deal_changes"
-READS_TABLE = "deal_history_reads"
-HISTORY_TABLES = (CHANGES_TABLE, READS_TABLE)
 CHANGELOG_PATH = "/v1/deals/{id}/changelog"
-CHANGELOG_COST = 20  # x-token-cost of the changelog in the v1 spec
 PAGE_LIMIT = 500
 FETCH_THREADS = 8
 DEALS_PER_TABLE = 200

@@ -8,7 +8,9 @@ from collections import Counter
 import duckdb
 import pytest
 
-from pipelines.history import DEFAULT_HISTORY_BUDGET_SHARE, describe, history_budget, history_progress
+from pipelines.history import DEFAULT_HISTORY_BUDGET_SHARE, history_budget
+from pipelines.status import read_status, report_lines
+from shared.deal_history import describe, history_progress
 from simulator.clock import SECONDS_PER_DAY
 from simulator.control import Simulator
 from sources.pipedrive.history import change_id
@@ -130,6 +132,9 @@ def test_a_backfill_under_a_small_budget_spreads_over_days_newest_first_and_ends
             read_order += read_now
             first_day = first_day if first_day is not None else read_now
             shown = describe(progress)
+            status = read_status(tmp_path / "pipedrive.duckdb", tmp_path / "state")
+            assert status.deal_history == progress  # `pipedrive-sync status` shows the same line
+            assert shown[0].upper() + shown[1:] in report_lines(status)
             if progress.backfill_done:
                 assert shown.startswith(f"deal history: complete for {deals} deals")
                 break

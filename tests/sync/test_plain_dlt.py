@@ -10,9 +10,9 @@ import dlt
 import duckdb
 import orjson
 
+from shared.deal_history import HISTORY_TABLES
 from shared.run_log import RUNS_TABLE
 from sources.pipedrive import pipedrive_source
-from sources.pipedrive.history import HISTORY_TABLES
 from tests.sync.helpers import assert_matches_truth, sync
 
 COUNTS = {
