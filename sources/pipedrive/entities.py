@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from shared.deal_history import HISTORY_TABLES
 from sources.pipedrive.pagination import (
     CURSOR,
     FILES_PAGE,
@@ -366,8 +367,9 @@ SNAPSHOT_COLUMNS = (
     "_extracted_at",
 )
 
-# History that Pipedrive cannot give back (our own snapshots; what the API forgets): every refresh
-# keeps these tables (pipelines/refresh.py). Register each such table here, and only here.
-KEPT_ON_REFRESH: frozenset[str] = frozenset({SNAPSHOT_TABLE})
+# History that Pipedrive cannot give back (our own snapshots), or only at great cost (deal history:
+# one changelog request per deal): every refresh keeps these tables (pipelines/refresh.py), only
+# `--switch-account` drops them. Register each such table here, and only here.
+KEPT_ON_REFRESH: frozenset[str] = frozenset({SNAPSHOT_TABLE, *HISTORY_TABLES})
 
 ENTITY_BY_NAME = {entity.name: entity for entity in ENTITIES}
