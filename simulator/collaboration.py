@@ -184,11 +184,4 @@ class _Collaboration:
         self.load("followers", rows)
 
     def load(self, entity: str, rows: list) -> None:
-        table = self.store.tables[entity]
-        spec = table.spec
-        for record, add, update in rows:
-            if spec.add_key:
-                record[spec.add_key] = spec.time_format(add)
-            if spec.update_key:
-                record[spec.update_key] = spec.time_format(update)
-        table.bulk_load(rows)
+        self.store.tables[entity].load_generated(rows)

@@ -717,13 +717,7 @@ class _Generator:
         return rng.randint(1, size)
 
     def _load(self, entity: str, rows: list[tuple[dict, int, int]]) -> None:
-        spec = self.store.tables[entity].spec
-        for record, add, update in rows:
-            if spec.add_key:
-                record[spec.add_key] = spec.time_format(add)
-            if spec.update_key:
-                record[spec.update_key] = spec.time_format(update)
-        self.store.tables[entity].bulk_load(rows)
+        self.store.tables[entity].load_generated(rows)
 
 
 class Dice(random.Random):

@@ -53,6 +53,16 @@ class Table:
         self.by_update = SortedList((ts, rid) for rid, ts in self.update_ts.items())
         self.by_add = SortedList((ts, rid) for rid, ts in self.add_ts.items())
 
+    def load_generated(self, rows: list[tuple[dict, int, int]]) -> None:
+        """`bulk_load` of generated records, each first given its add/update time in the entity's format."""
+        spec = self.spec
+        for record, add_ts, update_ts in rows:
+            if spec.add_key:
+                record[spec.add_key] = spec.time_format(add_ts)
+            if spec.update_key:
+                record[spec.update_key] = spec.time_format(update_ts)
+        self.bulk_load(rows)
+
     def put(self, record: dict, add_ts: int, update_ts: int) -> None:
         record_id = record["id"]
         if record_id in self.rows:

@@ -335,10 +335,4 @@ class _WorkItems:
         self.load("goals", rows)
 
     def load(self, entity: str, rows: list) -> None:
-        spec = self.store.tables[entity].spec
-        for record, add, update in rows:
-            if spec.add_key:
-                record[spec.add_key] = spec.time_format(add)
-            if spec.update_key:
-                record[spec.update_key] = spec.time_format(update)
-        self.store.tables[entity].bulk_load(rows)
+        self.store.tables[entity].load_generated(rows)
