@@ -329,6 +329,8 @@ def _sync(client, context, target: Target, what: RunScope, started: float, recor
                     context.v1_list_entities, refreshing)  # fmt: skip
     record_account(pipeline, credentials.account)
     with _dlt_step_errors():
+        if what.switch_account:
+            _drop_deal_history(pipeline, context, target)
         with extraction_progress(context):
             pipeline.extract(
                 source,
@@ -460,6 +462,19 @@ def _sync_history(
     with _load_destination(pipeline, target) as load_destination:
         with _dlt_step_errors():
             pipeline.load(destination=load_destination)
+
+
+def _drop_deal_history(pipeline: dlt.Pipeline, context: SyncContext, target: Target) -> None:
+    """The other account's deal history goes with its records: the history source, extracted with
+    nothing to read, drops its tables in the load that replaces the entities. Its reads then start
+    over, so deals of the new account that share an id with an old one are read too."""
+    from sources.pipedrive.history import history_source
+
+    pipeline.extract(
+        history_source(context, [], 0),
+        loader_file_format=LOADER_FILE_FORMAT[target.destination],
+        refresh="drop_resources",
+    )
 
 
 def _finish_interrupted_load(pipeline: dlt.Pipeline, context: SyncContext, target: Target) -> bool:

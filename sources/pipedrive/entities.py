@@ -369,8 +369,7 @@ SNAPSHOT_COLUMNS = (
 
 # History that Pipedrive cannot give back (our own snapshots), or only at great cost (deal history:
 # one changelog request per deal): every refresh keeps these tables (pipelines/refresh.py), only
-# `--switch-account` drops them (not yet the history tables: their own source is not refreshed).
-# Register each such table here, and only here.
+# `--switch-account` drops them. Register each such table here, and only here.
 KEPT_ON_REFRESH: frozenset[str] = frozenset({SNAPSHOT_TABLE, *HISTORY_TABLES})
 
 ENTITY_BY_NAME = {entity.name: entity for entity in ENTITIES}

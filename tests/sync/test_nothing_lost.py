@@ -12,6 +12,7 @@ from pipelines.account import AccountMismatchError
 from pipelines.commands import run
 from sources.pipedrive.entities import KEPT_ON_REFRESH
 from sources.pipedrive.errors import ConfigurationError
+from sources.pipedrive.history import change_id
 from tests.sync.helpers import assert_matches_truth, raw_rows, sync, table_exists
 from transforms import run_transforms
 
@@ -59,6 +60,15 @@ def synced_twice_with_stage_moves(sim, tmp_path) -> int:
 
 def test_history_tables_are_declared_in_one_place():
     assert {"deal_snapshots", "deal_changes", "deal_history_reads"} <= KEPT_ON_REFRESH
+
+
+def changes_upstream(sim) -> set[str]:
+    """The ids of every deal change the account's changelogs hold."""
+    return {
+        change_id(deal["id"], entry)
+        for deal in sim.truth("deals")
+        for entry in sim.deal_changelog(deal["id"])
+    }
 
 
 def test_full_refresh_of_one_resource_refreshes_it_alone(simulator, tmp_path):
@@ -137,6 +147,8 @@ def test_switch_account_replaces_everything(simulator, tmp_path):
     assert sync(other, tmp_path, full_refresh=True, switch_account=True).complete
     assert_matches_truth(other, tmp_path)
     assert count(tmp_path, "deal_snapshots") == other.count("deals")  # the old account's history is gone
+    assert count(tmp_path, "deal_history_reads") == other.count("deals")
+    assert {row["id"] for row in raw_rows(tmp_path, "deal_changes")} == changes_upstream(other)
     with pytest.raises(AccountMismatchError, match="globex"):
         sync(first, tmp_path)
 
