@@ -15,7 +15,13 @@ from pipelines.state_file import read_pipeline_state
 from shared.deal_history import HistoryProgress, describe, history_progress
 from shared.run_log import RunSummary, TodaysSpend, recent_runs, todays_spend
 from shared.warehouse import RAW_SCHEMA as DATASET
-from shared.warehouse import DatabaseFileError, check_existing_database, is_lock_conflict, raw_table_stats
+from shared.warehouse import (
+    DatabaseFileError,
+    check_existing_database,
+    is_lock_conflict,
+    not_duckdb,
+    raw_table_stats,
+)
 from sources.pipedrive.entities import ENTITIES
 from sources.pipedrive.state import SOURCE_NAME, resource_states
 
@@ -51,10 +57,14 @@ class StatusReport:
 def read_status(duckdb_path: str | Path, pipelines_dir: str | Path | None = None) -> StatusReport:
     """The report of one database, read-only. Raises DatabaseFileError with a hint when there is no
     database, no synced data yet, or a sync is writing it right now."""
-    check_existing_database(duckdb_path)
+    check_existing_database(duckdb_path, open_it=False)  # opened once, here
     report = StatusReport()
     try:
-        with duckdb.connect(str(duckdb_path), read_only=True) as con:
+        con = duckdb.connect(str(duckdb_path), read_only=True)
+    except duckdb.Error as error:
+        raise _busy(duckdb_path) if is_lock_conflict(error) else not_duckdb(duckdb_path, error) from None
+    try:
+        with con:
             if not _table_exists(con, DLT_LOADS_TABLE):
                 raise DatabaseFileError(
                     f"{duckdb_path} holds no synced data yet; run: pipedrive-sync run --duckdb {duckdb_path}"
@@ -71,10 +81,7 @@ def read_status(duckdb_path: str | Path, pipelines_dir: str | Path | None = None
     except duckdb.Error as error:
         if not is_lock_conflict(error):
             raise
-        raise DatabaseFileError(
-            f"A sync is writing {duckdb_path} right now (DuckDB lets nobody read while a process writes); "
-            "run status again when it has finished."
-        ) from None
+        raise _busy(duckdb_path) from None
     pipeline_state = read_pipeline_state(duckdb_path, pipelines_dir)  # no dlt import: a fast status
     source_state = pipeline_state.get("sources", {}).get(SOURCE_NAME, {})
     report.cursors = _cursors(resource_states(pipeline_state))
@@ -101,6 +108,13 @@ def stream_labels() -> dict[str, str]:
                 detail = f"{archived}{via}".lstrip(", ")
                 labels[stream.key] = f"{entity.name} ({detail})" if detail else entity.name
     return labels
+
+
+def _busy(duckdb_path: str | Path) -> DatabaseFileError:
+    return DatabaseFileError(
+        f"A sync is writing {duckdb_path} right now (DuckDB lets nobody read while a process writes); "
+        "run status again when it has finished."
+    )
 
 
 def _cursors(states: dict) -> list[CursorStatus]:

@@ -90,15 +90,18 @@ def lock_path_for(duckdb_path: str | Path) -> Path:
     return path.with_name(path.name + ".lock")
 
 
-def check_existing_database(duckdb_path: str | Path) -> None:
-    """For commands that read a synced database (status, transform, report): never create one."""
+def check_existing_database(duckdb_path: str | Path, open_it: bool = True) -> None:
+    """For commands that read a synced database (status, transform, report): never create one.
+    `open_it=False`: the caller opens it read-only next and reports a failure with `not_duckdb`
+    (status: opening a DuckDB file twice costs a noticeable part of its start-up)."""
     path = Path(duckdb_path)
     if not path.exists():
         raise DatabaseFileError(
             f"No database at {path}; check the --duckdb path, or sync first: "
             f"pipedrive-sync run --duckdb {path}"
         )
-    check_is_duckdb(path)
+    if open_it:
+        check_is_duckdb(path)
 
 
 def check_is_duckdb(duckdb_path: str | Path) -> None:
@@ -112,11 +115,16 @@ def check_is_duckdb(duckdb_path: str | Path) -> None:
     except duckdb.Error as error:
         if is_lock_conflict(error):
             return
-        reason = str(error).splitlines()[0]
-        raise DatabaseFileError(
-            f"{path} is not a readable DuckDB database ({reason}); it was left untouched. Move it "
-            "away or choose another --duckdb path."
-        ) from None
+        raise not_duckdb(path, error) from None
+
+
+def not_duckdb(duckdb_path: str | Path, error: BaseException) -> DatabaseFileError:
+    """The error for a file DuckDB refused to open (not a lock conflict)."""
+    reason = str(error).splitlines()[0]
+    return DatabaseFileError(
+        f"{duckdb_path} is not a readable DuckDB database ({reason}); it was left untouched. Move it "
+        "away or choose another --duckdb path."
+    )
 
 
 def is_lock_conflict(error: BaseException) -> bool:

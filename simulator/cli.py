@@ -7,9 +7,7 @@ import threading
 
 import click
 
-from simulator import DEFAULT_COUNTS, DEFAULT_TOKEN
-from simulator.ratelimit import PLAN_BURST
-from simulator.store import DEFAULT_COMPANY_DOMAIN
+from simulator import DEFAULT_COMPANY_DOMAIN, DEFAULT_COUNTS, DEFAULT_TOKEN, PLAN_BURST
 
 
 @click.command("simulator")

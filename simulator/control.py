@@ -13,14 +13,14 @@ from collections.abc import Callable
 
 import orjson
 
-from simulator import DEFAULT_TOKEN, api_v2, api_v2_projects, field_ops, records
+from simulator import DEFAULT_COMPANY_DOMAIN, DEFAULT_TOKEN, api_v2, api_v2_projects, field_ops, records
 from simulator.clock import DEFAULT_START, SimClock
 from simulator.faults import FaultConfig, Faults
 from simulator.generate import generate
 from simulator.ratelimit import RateLimiter
 from simulator.routing import Router
 from simulator.server import RequestInfo, RequestLog, SimulatorServer
-from simulator.store import DEFAULT_COMPANY_DOMAIN, Store
+from simulator.store import Store
 
 SHUTDOWN_POLL_SECONDS = 0.05  # how quickly stop() takes effect
 

@@ -13,10 +13,10 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
+from simulator import PLAN_BURST
 from simulator.clock import SECONDS_PER_DAY, SimClock
 from simulator.errors import error_body
 
-PLAN_BURST = {"lite": 20, "growth": 40, "premium": 100, "ultimate": 120}
 PLAN_MULTIPLIER = {"lite": 1, "growth": 2, "premium": 5, "ultimate": 7}
 BASE_DAILY_TOKENS = 30_000
 OAUTH_FACTOR = 4

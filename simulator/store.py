@@ -17,6 +17,7 @@ from contextlib import contextmanager
 import orjson
 from sortedcontainers import SortedList
 
+from simulator import DEFAULT_COMPANY_DOMAIN
 from simulator.clock import SECONDS_PER_DAY, SimClock
 from simulator.entities import ENTITIES, EntitySpec
 from simulator.errors import ApiError, not_found
@@ -93,9 +94,6 @@ class Table:
 
     def invalidate_all(self) -> None:
         self._json.clear()
-
-
-DEFAULT_COMPANY_DOMAIN = "simulated-company"
 
 
 def company_of(domain: str) -> dict:

@@ -15,15 +15,22 @@ pytestmark = pytest.mark.slow
 HEAVY = ("dlt", "pyarrow", "pandas", "duckdb", "plotly", "numpy")
 
 
-def loaded_after(code: str) -> list[str]:
-    """The heavy modules a fresh interpreter holds after running `code`."""
-    probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))"
+def loaded_after(code: str, watched: tuple[str, ...] = HEAVY) -> list[str]:
+    """The `watched` (heavy) modules a fresh interpreter holds after running `code`."""
+    probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(m for m in {watched!r} if m in sys.modules)))"
     finished = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     return json.loads(finished.stdout.strip().splitlines()[-1])
 
 
 def test_importing_the_cli_loads_no_heavy_library():
     assert loaded_after("import pipelines.cli") == []
+
+
+def test_importing_the_cli_loads_no_simulator_server():
+    """The simulator command's option defaults live in `simulator/__init__.py`: building the CLI (every
+    command's start-up, `status` included) must not load the server, its store or its rate limiter."""
+    server = ("simulator.store", "simulator.ratelimit", "simulator.control", "simulator.generate")
+    assert loaded_after("import pipelines.cli", server) == []
 
 
 @pytest.mark.parametrize(
@@ -50,3 +57,24 @@ def test_status_of_a_synced_database_loads_no_dlt_pyarrow_or_pandas(simulator, t
         "    assert done.code in (0, None), done.code"
     )
     assert set(loaded_after(code)) <= {"duckdb", "numpy"}  # DuckDB reads the file; nothing else heavy
+
+
+@pytest.mark.slow
+def test_status_opens_the_database_once(simulator, tmp_path, monkeypatch):
+    """Opening a DuckDB file is a good part of `status`'s start-up: it checks and reads in one go."""
+    import duckdb
+
+    from pipelines.status import read_status
+    from pipelines.sync import run_sync
+
+    sim = simulator(seed=3, counts={"deals": 20})
+    database = tmp_path / "crm.duckdb"
+    assert run_sync(sim.base_url, sim.token, database).complete
+    opened = []
+    connect = duckdb.connect
+    monkeypatch.setattr(
+        duckdb, "connect", lambda *args, **kwargs: opened.append(args) or connect(*args, **kwargs)
+    )
+    report = read_status(database)
+    assert [table.name for table in report.tables if table.name == "deals"] == ["deals"]
+    assert len(opened) == 1
