@@ -8,10 +8,15 @@ this process's peak RSS from `os.wait4`.
 from __future__ import annotations
 
 import json
+import os
 import resource
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+HISTORY_SHARE_VARIABLE = "SOURCES__PIPEDRIVE__HISTORY_BUDGET_SHARE"
 
 
 def _cpu_seconds() -> float:
@@ -25,6 +30,24 @@ def _import_lazy_dependencies() -> None:
     import pandas  # noqa: F401
 
 
+@contextmanager
+def _history_setting(deal_history: bool) -> Iterator[None]:
+    """Deal history off (bench.scenarios.NO_HISTORY): the entity sync alone. Restored afterwards, since
+    the smoke test runs jobs inside its own process."""
+    if deal_history:
+        yield
+        return
+    previous = os.environ.get(HISTORY_SHARE_VARIABLE)
+    os.environ[HISTORY_SHARE_VARIABLE] = "0"
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ[HISTORY_SHARE_VARIABLE]
+        else:
+            os.environ[HISTORY_SHARE_VARIABLE] = previous
+
+
 def run_job(job: dict) -> dict:
     kind = job["kind"]
     workdir = Path(job["workdir"])
@@ -32,6 +55,10 @@ def run_job(job: dict) -> dict:
         from pipelines.sync import run_sync
 
         def work() -> dict:
+            with _history_setting(job.get("deal_history", True)):
+                return _sync()
+
+        def _sync() -> dict:
             result = run_sync(
                 base_url=job["base_url"],
                 api_token=job["token"],

@@ -5,6 +5,7 @@ benchmarks and the CLI all come through `run_sync`."""
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import socket
 import threading
@@ -186,6 +187,7 @@ def run_sync(
     (which also drops the history). Setting `stop` (the CLI does on Ctrl-C/SIGTERM) ends every wait
     of the run with `RunInterrupted`."""
     started = time.monotonic()
+    _arrow_gives_memory_back()
     resources = [name.strip() for name in resources] if resources else None
     record = RunRecord(utc_now(), full_refresh=full_refresh, resources=resources)
     connection = resolve_connection(base_url, api_token, company_domain, oauth_access_token)
@@ -252,6 +254,17 @@ def _sync_and_transform(
             raise RunInterrupted("the run was asked to stop")
         result.transform_s = _transform(duckdb_path, context)
     return result
+
+
+def _arrow_gives_memory_back() -> None:
+    """Arrow's default allocator (mimalloc) keeps what it frees for reuse: the pages of every batch
+    built so far stay in the process while DuckDB loads (about 50 MB of a 30,000-deal sync's peak).
+    The system allocator returns large blocks at once. An ARROW_DEFAULT_MEMORY_POOL the user set wins."""
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        return
+    import pyarrow
+
+    pyarrow.set_memory_pool(pyarrow.system_memory_pool())
 
 
 def _one_line(error: BaseException) -> str:
