@@ -27,8 +27,10 @@ def test_every_scenario_runs_and_is_reported(tmp_path):
             nothing_new = result.key == "frugal"  # its runs that find nothing new load (almost) no rows
             assert (nothing_new or run.rows > 0) and run.wall_s > 0 and run.requests > 0, (result.key, run)
     side_by_side = results[0]
-    ours, baseline, floor, per_run = (run for _, run in side_by_side.runs)
+    ours, baseline, floor, per_run, with_history = (run for _, run in side_by_side.runs)
     assert ours.requests == floor.requests  # the floor replays exactly our requests
+    # measured without deal history (bench.scenarios.NO_HISTORY); its row adds one changelog per deal
+    assert with_history.requests >= ours.requests + with_history.rows_per_table["deals"]
     assert per_run.rows == 10 and per_run.rows < ours.rows  # the cost of a run whatever its size
     assert baseline.requests > 0 and baseline.tokens == 10 * baseline.requests  # v2 lists cost 10
 
