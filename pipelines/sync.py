@@ -331,7 +331,7 @@ def _sync(client, context, target: Target, what: RunScope, started: float, recor
         except BudgetExhaustedError as stop:
             context.report.stopped = stop
     if context.report.stopped:
-        _load_run_records_only(pipeline, context, client, target, [*earlier_runs, record])
+        _load_run_records(pipeline, context, client, target, [*earlier_runs, record])
         forget_pending(duckdb_path, earlier_runs)
         return _result(context, client, started, record)
     source = pipedrive_source(api_token=None, context=context)
@@ -413,10 +413,12 @@ def _open_checked(
     return pipeline, credentials
 
 
-def _load_run_records_only(
+def _load_run_records(
     pipeline: dlt.Pipeline, context: SyncContext, client: PipedriveClient, target: Target, records: list
 ) -> None:
-    """A run stopped before reading (a spent budget): its row in sync_runs is still written."""
+    """The run's row in sync_runs (the last of `records`), finished now, and every package still
+    pending (e.g. the deal history just extracted), loaded. A run stopped before reading (a spent
+    budget) still writes its row this way."""
     _finish_record(records[-1], context, client)
     with _dlt_step_errors():
         pipeline.extract(runs_resource(records), loader_file_format=LOADER_FILE_FORMAT[target.destination])
@@ -469,12 +471,7 @@ def _sync_history(
             history_source(context, deals, budget), loader_file_format=LOADER_FILE_FORMAT[target.destination]
         )
         pipeline.normalize()
-        _finish_record(record, context, client)
-        pipeline.extract(runs_resource([record]), loader_file_format=LOADER_FILE_FORMAT[target.destination])
-        pipeline.normalize()
-    with _load_destination(pipeline, target) as load_destination:
-        with _dlt_step_errors():
-            pipeline.load(destination=load_destination)
+    _load_run_records(pipeline, context, client, target, [record])
 
 
 def _drop_deal_history(pipeline: dlt.Pipeline, context: SyncContext, target: Target) -> None:
