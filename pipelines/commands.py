@@ -228,8 +228,8 @@ def transform_in_postgres(duckdb_path, pipelines_dir) -> None:
     "--pipelines-dir", type=click.Path(), help="Where dlt keeps its state (default: next to the file)."
 )
 def status(duckdb_path, pipelines_dir) -> None:
-    """Show the account, the last run and the API tokens it used, rows per table, where each
-    entity's next run starts, and the last loads.
+    """Show the account, the last run and the API tokens it used, how far the deal-history
+    backfill is, rows per table, where each entity's next run starts, and the last loads.
 
     \b
     Example:
