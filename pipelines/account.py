@@ -13,9 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # annotations only: `status` reads the account without importing dlt
+if TYPE_CHECKING:  # annotations only: `status` reads the account without importing dlt or duckdb
     import dlt
-import duckdb
 
 from sources.pipedrive.errors import PipedriveError
 from sources.pipedrive.state import SOURCE_NAME
@@ -74,6 +73,7 @@ def record_account(pipeline: dlt.Pipeline, current: dict | None) -> None:
 def account_in_database(duckdb_path: str | Path) -> dict | None:
     """The account recorded in a DuckDB file (dlt's newest stored state), read-only; None when it
     records none."""
+    import duckdb
     from dlt.common.versioned_state import decompress_state
 
     with duckdb.connect(str(duckdb_path), read_only=True) as con:

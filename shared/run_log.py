@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from shared.warehouse import RAW_SCHEMA
@@ -175,6 +175,30 @@ class TodaysSpend:
 def recent_runs(con, duckdb_path: str | Path, schema: str = RAW_SCHEMA, limit: int = 10) -> list[RunSummary]:
     """The last runs, newest first: the loaded rows of `<schema>.sync_runs` (read on `con`, a DuckDB
     connection) and, given the database's path, the pending ones of failed runs."""
+    return _runs(con, duckdb_path, schema, limit=limit)
+
+
+def todays_spend(
+    con, duckdb_path: str | Path, schema: str = RAW_SCHEMA, now: datetime | None = None
+) -> TodaysSpend:
+    """Tokens this database's runs spent since midnight UTC (when Pipedrive's budget resets), and the
+    account's tokens left as the latest of them saw it. Reads today's rows only: a database synced
+    every few minutes for a year holds tens of thousands of runs."""
+    day = (now or utc_now()).astimezone(timezone.utc).date()
+    midnight = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+    runs = _runs(con, duckdb_path, schema, day=(midnight, midnight + timedelta(days=1)))
+    left = next((run.tokens_left_today for run in runs if run.tokens_left_today is not None), None)
+    return TodaysSpend(day.isoformat(), len(runs), sum(run.tokens for run in runs), left)
+
+
+def _runs(
+    con,
+    duckdb_path: str | Path,
+    schema: str,
+    limit: int | None = None,
+    day: tuple[datetime, datetime] | None = None,
+) -> list[RunSummary]:
+    """Runs newest first, loaded and pending: at most `limit`, or those started within `day` (UTC)."""
     loaded = []
     exists = con.execute(
         "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
@@ -182,11 +206,12 @@ def recent_runs(con, duckdb_path: str | Path, schema: str = RAW_SCHEMA, limit: i
         [schema, RUNS_TABLE],
     ).fetchone()[0]
     if exists:
+        within = "where started_at >= ? and started_at < ?" if day else ""
         rows = con.execute(
             "select run_id, started_at, ended_at, outcome, coalesce(message, ''), coalesce(rows, 0),"
             " coalesce(requests, 0), coalesce(tokens, 0), tokens_left_today"
-            f' from "{schema}"."{RUNS_TABLE}" order by started_at desc limit ?',
-            [limit],
+            f' from "{schema}"."{RUNS_TABLE}" {within} order by started_at desc limit ?',
+            [*(day or ()), limit],
         ).fetchall()
         loaded = [RunSummary(*row, loaded=True) for row in rows]
     known = {run.run_id for run in loaded}
@@ -197,25 +222,10 @@ def recent_runs(con, duckdb_path: str | Path, schema: str = RAW_SCHEMA, limit: i
             loaded=False,
         )
         for record in (pending_runs(duckdb_path) if duckdb_path else ())
-        if record.run_id not in known
+        if record.run_id not in known and (day is None or day[0] <= _utc(record.started_at) < day[1])
     ]  # fmt: skip
     runs = sorted([*loaded, *pending], key=lambda run: _utc(run.started_at), reverse=True)
     return runs[:limit]
-
-
-def todays_spend(
-    con, duckdb_path: str | Path, schema: str = RAW_SCHEMA, now: datetime | None = None
-) -> TodaysSpend:
-    """Tokens this database's runs spent since midnight UTC (when Pipedrive's budget resets), and the
-    account's tokens left as the latest of them saw it."""
-    day = (now or utc_now()).astimezone(timezone.utc).date()
-    runs = [
-        run
-        for run in recent_runs(con, duckdb_path, schema, limit=100_000)
-        if _utc(run.started_at).date() == day
-    ]
-    left = next((run.tokens_left_today for run in runs if run.tokens_left_today is not None), None)
-    return TodaysSpend(day.isoformat(), len(runs), sum(run.tokens for run in runs), left)
 
 
 def _utc(moment: datetime) -> datetime:

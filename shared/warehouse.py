@@ -25,24 +25,24 @@ DEMO_DATABASE = "demo.duckdb"
 
 def raw_table_stats(con) -> list[tuple[str, int, object]]:
     """(table, rows, last `_extracted_at` or None) of every raw table, dlt's own tables left out:
-    what `status` and the report show about freshness. `con` is an open DuckDB connection."""
-    columns: dict[str, set[str]] = {}
-    for table, column in con.execute(
-        "select table_name, column_name from information_schema.columns"
-        " where table_schema = ? and table_catalog = current_database()",
+    what `status` and the report show about freshness. `con` is an open DuckDB connection.
+    Two queries whatever the number of tables (one per table cost `status` about 20 ms on 38)."""
+    tables = con.execute(
+        "select table_name, bool_or(column_name = '_extracted_at') from duckdb_columns()"
+        " where schema_name = ? and database_name = current_database()"
+        " and not starts_with(table_name, '_dlt') group by table_name order by table_name",
         [RAW_SCHEMA],
-    ).fetchall():
-        if not table.startswith("_dlt"):
-            columns.setdefault(table, set()).add(column)
+    ).fetchall()
+    if not tables:
+        return []
     catalog = con.execute("select current_database()").fetchone()[0].replace('"', '""')
-    stats = []
-    for table in sorted(columns):
-        stamp = "max(_extracted_at)" if "_extracted_at" in columns[table] else "null"
-        rows, last = con.execute(
-            f'select count(*), {stamp} from "{catalog}".{RAW_SCHEMA}."{table}"'
-        ).fetchone()
-        stats.append((table, rows, last))
-    return stats
+    counts = " union all ".join(
+        f"select {position}, count(*), {'max(_extracted_at)' if stamped else 'null'}"
+        f' from "{catalog}".{RAW_SCHEMA}."{table}"'
+        for position, (table, stamped) in enumerate(tables)
+    )
+    by_position = {position: (rows, last) for position, rows, last in con.execute(counts).fetchall()}
+    return [(table, *by_position[position]) for position, (table, _) in enumerate(tables)]
 
 
 def catalog_clash_warning(duckdb_path: str | Path) -> str | None:
