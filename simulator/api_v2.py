@@ -214,6 +214,10 @@ def _extra(store: Store, entity: str, record: dict, name: str):
         return record.get("attendees", [])
     if name == "products_count":
         return len(store.deal_product_ids.get(record["id"], ()))
+    if name == "participants_count":
+        return len(store.participant_ids.get(record["id"], ()))
+    if name == "followers_count":
+        return len(store.follower_ids.get((FOLLOWED[entity], record["id"]), ()))
     if name == "activities_count":
         key = {"deals": "deal_id", "persons": "person_id", "organizations": "org_id"}[entity]
         return store.activity_counts[key].get(record["id"], 0)
@@ -436,11 +440,7 @@ def followers_handler(entity: str):
         with store.lock:
             store.get(entity, record_id)
             table = store.tables["followers"]
-            page_request.ids = [
-                row["id"]
-                for row in table.rows.values()
-                if row["item_id"] == record_id and row["item_type"] == item_type
-            ]
+            page_request.ids = sorted(store.follower_ids.get((item_type, record_id), ()))
             ids, next_cursor = page(table, page_request)
             data = [
                 {"user_id": table.rows[fid]["user_id"], "add_time": table.rows[fid]["add_time"]}

@@ -1,8 +1,10 @@
 """Generation of the records around the CRM core that people share and follow: saved filters,
 files attached to deals/persons/organizations/products, deal participants and followers.
 
-Deterministic per seed and sized from the core counts (about one file per five deals, one extra
-participant per three deals, one or two followers per record), linked to records generated before.
+Deterministic per seed and sized from the core counts (about one file per five deals; about a
+third of the deals have participants, and a third of the records followers), linked to records
+generated before. The `participants_count` and `followers_count` the lists serve come from these
+(`Store.participant_ids`, `Store.follower_ids`), so a sync asks for them only where there are some.
 Filters and files are held in their v1 shape, followers in v2's (`user_id`, `add_time`) plus the
 item they follow, participants as links that `/v1/deals/{id}/participants` expands.
 """
@@ -31,7 +33,9 @@ FILE_KINDS = (
     ("png", "screenshot", "img"),
 )
 FILE_SHARE = 0.2  # files per deal
-PARTICIPANT_SHARE = 0.33  # extra participants per deal
+PARTICIPANT_SHARE = 0.33  # deals with participants (their person, sometimes one more)
+SECOND_PARTICIPANT_SHARE = 0.3  # of those, deals with another person too
+FOLLOWED_SHARE = 0.33  # records followed by their owner or a colleague
 FOLLOWED = {"deal": "deals", "person": "persons", "organization": "organizations", "product": "products"}
 
 
@@ -140,15 +144,17 @@ class _Collaboration:
         self.load("files", rows)
 
     def participants(self) -> None:
-        """Each deal's person takes part in it; some deals have another person too."""
+        """Some deals have their person as participant, a few another person too."""
         rng = self.rng("participants")
         deals = self.store.tables["deals"]
         persons = self.store.tables["persons"]
         rows = []
         for deal_id in deals.by_id:
             deal = deals.rows[deal_id]
+            if rng.random() >= PARTICIPANT_SHARE:
+                continue
             people = [deal["person_id"]] if deal.get("person_id") in persons.rows else []
-            if len(persons) and rng.random() < PARTICIPANT_SHARE:
+            if len(persons) and (not people or rng.random() < SECOND_PARTICIPANT_SHARE):
                 other = persons.by_id[rng.randrange(len(persons))]
                 if other not in people:
                     people.append(other)
@@ -165,15 +171,17 @@ class _Collaboration:
         self.load("deal_participants", rows)
 
     def followers(self) -> None:
-        """The owner follows most records; a colleague follows some."""
+        """Some records are followed: by their owner, sometimes by a colleague as well or instead."""
         rng = self.rng("followers")
         rows = []
         for item_type, entity in FOLLOWED.items():
             table = self.store.tables[entity]
             for record_id in table.by_id:
                 record = table.rows[record_id]
+                if rng.random() >= FOLLOWED_SHARE:
+                    continue
                 users = [record["owner_id"]] if record.get("owner_id") and rng.random() < 0.8 else []
-                if rng.random() < 0.25:
+                if not users or rng.random() < 0.25:
                     colleague = rng.randint(1, self.users)
                     if colleague not in users:
                         users.append(colleague)

@@ -128,6 +128,9 @@ class Store:
             "org_id": Counter(),
         }
         self.deal_product_ids: defaultdict[int, set] = defaultdict(set)  # deal id -> attachment ids
+        self.participant_ids: defaultdict[int, set] = defaultdict(set)  # deal id -> participant ids
+        # (item type, item id) -> follower ids: ("deal", 7) -> {3, 9}
+        self.follower_ids: defaultdict[tuple[str, int], set] = defaultdict(set)
         self.deal_history = DealHistory(self)
         self.change_source = "api"  # who writes: "api" (HTTP) or "app" (the control API, as a user would)
         # What the v2 lists of persons, organizations, activities and products do with soft-deleted
@@ -244,27 +247,37 @@ class Store:
                 self.change_source = previous
 
     def _track_links(self, entity: str, old: dict | None, new: dict | None) -> None:
-        """Keep the per-deal/person/org counts behind `include_fields` (activities_count, products_count)."""
+        """Keep the per-deal/person/org counts behind `include_fields` (activities_count, products_count,
+        participants_count, followers_count) and the indexes the child endpoints read."""
         if entity == "activities":
             for key, counter in self.activity_counts.items():
                 if old and old.get(key) and not old.get("is_deleted"):
                     counter[old[key]] -= 1
                 if new and new.get(key) and not new.get("is_deleted"):
                     counter[new[key]] += 1
-        elif entity == "deal_products":
+        elif entity in LINKS:
+            index, parent_of = LINKS[entity](self)
             if old:
-                self.deal_product_ids[old["deal_id"]].discard(old["id"])
+                index[parent_of(old)].discard(old["id"])
             if new:
-                self.deal_product_ids[new["deal_id"]].add(new["id"])
+                index[parent_of(new)].add(new["id"])
 
     def rebuild_links(self) -> None:
         for counter in self.activity_counts.values():
             counter.clear()
-        self.deal_product_ids.clear()
-        for record in self.tables["activities"].rows.values():
-            self._track_links("activities", None, record)
-        for record in self.tables["deal_products"].rows.values():
-            self._track_links("deal_products", None, record)
+        for link in LINKS.values():
+            link(self)[0].clear()
+        for entity in ("activities", *LINKS):
+            for record in self.tables[entity].rows.values():
+                self._track_links(entity, None, record)
+
+
+# child entity -> (its index in the store: parent -> child ids, the parent of a child record)
+LINKS: dict[str, Callable[[Store], tuple[defaultdict, Callable[[dict], object]]]] = {
+    "deal_products": lambda store: (store.deal_product_ids, lambda row: row["deal_id"]),
+    "deal_participants": lambda store: (store.participant_ids, lambda row: row["deal_id"]),
+    "followers": lambda store: (store.follower_ids, lambda row: (row["item_type"], row["item_id"])),
+}
 
 
 class _CountView:

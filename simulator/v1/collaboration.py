@@ -97,10 +97,8 @@ def deal_participants(store: Store, deal_id: str, query: Query) -> Body:
     with store.lock:
         deal = store.get("deals", _path_int(deal_id, "Deal"))
         related = related_from_store(store)
-        links = [
-            row for row in store.table("deal_participants").rows.values() if row["deal_id"] == deal["id"]
-        ]
-        links.sort(key=lambda row: row["id"])
+        table = store.table("deal_participants")
+        links = [table.rows[link_id] for link_id in sorted(store.participant_ids.get(deal["id"], ()))]
         data = [_participant(store, related, deal, link) for link in links]
         users = {row["added_by_user_id"] for row in links}
         user_objects = {

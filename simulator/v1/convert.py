@@ -95,6 +95,8 @@ class Related:
     people_count: Callable[[Any], int] = lambda _id: 0
     activity_counts: Callable[[str, Any], tuple[int, int]] = lambda _key, _id: (0, 0)
     product_count: Callable[[Any], int] = lambda _id: 0
+    participant_count: Callable[[Any], int] = lambda _id: 0
+    follower_count: Callable[[str, Any], int] = lambda _item_type, _id: 0  # ("deal", 7)
     custom_fields: dict[str, list[dict]] = field(default_factory=dict)
 
 
@@ -249,12 +251,12 @@ def deal_to_v1(deal: dict, related: Related, nested: bool = True) -> dict:
         "products_count": related.product_count(deal_id),
         "files_count": 0,
         "notes_count": 0,
-        "followers_count": 0,
+        "followers_count": related.follower_count("deal", deal_id),
         "email_messages_count": 0,
         "activities_count": done + undone,
         "done_activities_count": done,
         "undone_activities_count": undone,
-        "participants_count": 0,
+        "participants_count": related.participant_count(deal_id),
         "expected_close_date": deal.get("expected_close_date"),
         "last_incoming_mail_time": None,
         "last_outgoing_mail_time": None,
@@ -312,7 +314,7 @@ def person_to_v1(person: dict, related: Related, nested: bool = True) -> dict:
         "undone_activities_count": undone,
         "files_count": 0,
         "notes_count": 0,
-        "followers_count": 0,
+        "followers_count": related.follower_count("person", person_id),
         "won_deals_count": 0,
         "related_won_deals_count": 0,
         "lost_deals_count": 0,
@@ -375,7 +377,7 @@ def organization_to_v1(organization: dict, related: Related, nested: bool = True
         "undone_activities_count": undone,
         "files_count": 0,
         "notes_count": 0,
-        "followers_count": 0,
+        "followers_count": related.follower_count("organization", org_id),
         "won_deals_count": 0,
         "related_won_deals_count": 0,
         "lost_deals_count": 0,

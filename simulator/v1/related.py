@@ -73,6 +73,8 @@ def _build(store: Store) -> Related:
         people_count=lambda org_id: people_per_org()[org_id] if org_id is not None else 0,
         activity_counts=activity_counts,
         product_count=lambda deal_id: store.deal_product_counts[deal_id],
+        participant_count=lambda deal_id: len(store.participant_ids.get(deal_id, ())),
+        follower_count=lambda item_type, item_id: len(store.follower_ids.get((item_type, item_id), ())),
         custom_fields={
             entity: store.fields[field_entity].custom()
             for entity, field_entity in RECORD_TO_FIELD_ENTITY.items()
