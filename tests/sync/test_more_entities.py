@@ -105,3 +105,48 @@ def test_files_filters_and_note_fields_land_as_upstream_and_files_are_read_from_
     assert stored[oldest["id"]]["description"] == "signed copy"
     assert stored[newest["id"]]["update_time"] == newest["update_time"]
     assert not mismatches(tmp_path, "files", sim.truth("files"), v1=True)
+
+
+# The raw tables issue 14 lists: after a default simulator sync, each exists and holds rows.
+ISSUE_14_TABLES = (
+    "projects", "tasks", "deal_installments", "call_logs", "files", "filters", "goals", "deal_participants",
+    "deal_followers", "product_variations", "note_fields", "lead_sources",
+)  # fmt: skip
+
+
+def _children_upstream(sim) -> tuple[set, set]:
+    """(deal id, participant id) and (deal id, follower user id) pairs the simulator holds."""
+    with sim.store.lock:
+        participants = {
+            (row["deal_id"], row["id"]) for row in sim.store.tables["deal_participants"].rows.values()
+        }
+        followers = {
+            (row["item_id"], row["user_id"])
+            for row in sim.store.tables["followers"].rows.values()
+            if row["item_type"] == "deal"
+        }
+    return participants, followers
+
+
+def test_every_table_the_issue_lists_has_rows_after_a_default_sync(simulator, tmp_path):
+    sim = simulator(seed=14)  # the default account
+    assert sync(sim, tmp_path).complete
+
+    assert all(raw_rows(tmp_path, table) for table in ISSUE_14_TABLES)
+    problems = []
+    for table in ("projects", "tasks", "deal_installments", "product_variations", "call_logs", "goals"):
+        problems += mismatches(tmp_path, table, sim.truth(table), v1=table in V1_TABLES)
+    for table in ("files", "filters"):
+        problems += mismatches(tmp_path, table, sim.truth(table), v1=True)
+    problems += mismatches(tmp_path, "note_fields", _note_fields_served(sim), key="key", v1=True)
+    problems += mismatches(tmp_path, "lead_sources", sim.store.lead_sources, key="name", v1=True)
+    assert not problems, "\n".join(problems)
+
+    participants, followers = _children_upstream(sim)
+    stored_participants = {(row["deal_id"], row["id"]) for row in raw_rows(tmp_path, "deal_participants")}
+    stored_followers = {(row["deal_id"], row["user_id"]) for row in raw_rows(tmp_path, "deal_followers")}
+    assert stored_participants == participants
+    assert stored_followers == followers
+    # one request per deal that has any (its count field says so), none for the others
+    assert _requests(sim, "/participants") == len({deal for deal, _ in participants}) < sim.count("deals")
+    assert _requests(sim, "GET /api/v2/deals/{id}/followers") == len({deal for deal, _ in followers})
