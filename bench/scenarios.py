@@ -20,9 +20,11 @@ from bench.simulator_process import SimulatorProcess
 # The v2 entities dlt's verified source (and so the baseline) reads.
 BASELINE_ENTITIES = ["deals", "persons", "organizations", "activities", "products", "pipelines", "stages"]
 RECORD_ENTITIES = ["deals", "persons", "organizations", "activities", "products", "notes", "leads"]
-# entities issue 14 added: lists read whole (no `updated_since` in the spec), one request a stream
-ADDED_LISTS = ["projects", "tasks", "boards", "call_logs", "goals", "lead_sources", "project_fields"]
-ADDED_LIST_STREAMS = 9  # projects and archived projects, goals active and inactive
+# entities issue 14 added: lists read whole (no `updated_since` in the spec), one request a stream,
+# and files, read newest first down to its cursor (one page when few changed)
+ADDED_LISTS = ["projects", "tasks", "boards", "call_logs", "goals", "lead_sources", "project_fields",
+               "filters", "note_fields", "files"]  # fmt: skip
+ADDED_LIST_STREAMS = 12  # projects and archived projects, goals active and inactive
 ALL_ENTITIES = [
     *BASELINE_ENTITIES, "users", "leads", "notes", "activity_types", "currencies", "lead_labels",
     "deal_fields", "person_fields", "organization_fields", "product_fields", "activity_fields",
@@ -40,6 +42,12 @@ PER_CHANGED_RECORD = {
 # entity syncs of scenarios 1, 2 and 4: the baseline has no counterpart and the targets were set
 # before it existed. A row "with the deal history backfill" in scenarios 1 and 2 shows what it adds.
 NO_HISTORY = {"deal_history": False}
+# the routes of those lists (simulator route patterns, as `requests_per_endpoint` keys them)
+ADDED_LIST_ROUTES = (
+    "GET /api/v2/projects", "GET /api/v2/projects/archived", "GET /api/v2/tasks", "GET /api/v2/boards",
+    "GET /v1/callLogs", "GET /v1/goals/find", "GET /v1/leadSources", "GET /api/v2/projectFields",
+    "GET /v1/filters", "GET /v1/noteFields", "GET /v1/files",
+)  # fmt: skip
 GROWTH_BURST_PER_S = 40 / 2
 FIXED_COST_DEALS = 10  # scenario 1 also syncs an account this small: the cost of a run itself
 LATENCY_MS = 150
@@ -308,14 +316,16 @@ def midsize_and_incremental(bench: Bench) -> list[ScenarioResult]:
     per_record = {
         label: run.requests_per_endpoint.get(route, 0) for label, route in PER_CHANGED_RECORD.items()
     }
+    lists = sum(run.requests_per_endpoint.get(route, 0) for route in ADDED_LIST_ROUTES)
     incremental.notes.append(
         "Added by deal history and the new entities (issue 14), in the median run: "
         + ", ".join(f"{label} {count}" for label, count in per_record.items())
-        + f", {ADDED_LIST_STREAMS} requests for the lists read whole ({', '.join(ADDED_LISTS)}, "
-        "whose spec offers no incremental filter); allowed: one changelog per changed deal, one "
-        "variations read per changed product, one installments batch per 100 changed deals, and "
-        "those lists. Participants and followers are read only for changed deals whose counts say "
-        "they have any."
+        + f" (of {changed.get('deals', 0)} changed deals, {changed.get('products', 0)} changed products), "
+        f"and {lists} requests for the new lists ({', '.join(ADDED_LISTS)}: read when the change probe "
+        f"shows a change to them or their slow cadence is due, at most {ADDED_LIST_STREAMS}); allowed: one "
+        "changelog per changed deal, participants and followers only for changed deals whose counts "
+        "say they have any, one variations read per changed product, one installments batch per 100 "
+        "changed deals, and those lists."
     )
     incremental.notes.append(
         f"Requests of the median run: {json.dumps(run.requests_per_endpoint)}. "
@@ -326,9 +336,11 @@ def midsize_and_incremental(bench: Bench) -> list[ScenarioResult]:
 
 
 def _added_requests(changed: dict[str, int]) -> int:
-    """What deal history and the entities of issue 14 may add to an incremental run."""
+    """What deal history and the entities of issue 14 may add to an incremental run: per changed deal
+    its changelog, and its participants and followers when its counts say it has any (at most one
+    read each), installments per 100 changed deals, variations per changed product, the new lists."""
     deals, products = changed.get("deals", 0), changed.get("products", 0)
-    return deals + -(-deals // 100) + products + ADDED_LIST_STREAMS
+    return 3 * deals + -(-deals // 100) + products + ADDED_LIST_STREAMS
 
 
 def _pages_of_changes(changed: dict[str, int]) -> int:

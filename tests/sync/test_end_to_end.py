@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from simulator.control import Simulator
-from tests.sync.helpers import assert_matches_truth, sync
+from tests.sync.helpers import assert_matches_truth, raw_rows, sync
 from tests.sync.helpers import sync as sync_every_list
 from transforms import run_transforms
 
@@ -37,6 +37,8 @@ PER_CHANGED_RECORD = (
     "GET /api/v2/deals/installments",
     "GET /v1/deals/{id}/changelog",
     "GET /api/v2/products/{id}/variations",
+    "GET /v1/deals/{id}/participants",
+    "GET /api/v2/deals/{id}/followers",
 )
 
 
@@ -67,13 +69,19 @@ def _list_requests(endpoints: dict) -> int:
     return sum(lists.values())
 
 
-def _per_changed_record_requests(sim) -> int:
+def _per_changed_record_requests(sim, deals_read: set) -> int:
     """Installments (one batch), history (one changelog per changed deal: 5 updated, 3 created,
-    1 deleted, 1 archived, 1 re-priced) and variations (only products re-read at the cursor)."""
+    1 deleted, 1 archived, 1 re-priced), participants and followers (one read per deal read that
+    has any) and variations (only products re-read at the cursor)."""
     endpoints = sim.stats["endpoints"]
     count = {name: endpoints.get(name, {"requests": 0})["requests"] for name in PER_CHANGED_RECORD}
     assert count["GET /api/v2/deals/installments"] <= 1
     assert count["GET /v1/deals/{id}/changelog"] == 11
+    with sim.store.lock:
+        with_participants = sum(bool(sim.store.participant_ids.get(deal)) for deal in deals_read)
+        with_followers = sum(bool(sim.store.follower_ids.get(("deal", deal))) for deal in deals_read)
+    assert count["GET /v1/deals/{id}/participants"] == with_participants
+    assert count["GET /api/v2/deals/{id}/followers"] == with_followers
     newest = max(product["update_time"] for product in sim.truth("products"))
     at_cursor = sum(product["update_time"] == newest for product in sim.truth("products"))
     assert count["GET /api/v2/products/{id}/variations"] <= at_cursor
@@ -106,16 +114,18 @@ def test_incremental_run_converges_and_reads_only_changed_pages(sim, tmp_path):
     sim.update("leads", lead["id"], {"title": "Lead retitled"})
     sim.reset_stats()
 
+    read_from = max(row["_extracted_at"] for row in raw_rows(tmp_path, "deals"))
     result = sync(sim, tmp_path)
 
     assert result.complete
     assert_matches_truth(sim, tmp_path)
+    deals_read = {row["id"] for row in raw_rows(tmp_path, "deals") if row["_extracted_at"] > read_from}
     endpoints = sim.stats["endpoints"]
     assert endpoints["GET /api/v2/deals"]["requests"] == 1  # one page of changes, not a re-read
     assert endpoints["GET /api/v2/deals/products"]["requests"] == 1  # 9 changed deals in one batch
     # every list read reads one page (the change probe leaves unchanged lists unread), plus the
     # per-record reads of the deals and products that changed
-    assert sim.stats["requests"] == _list_requests(endpoints) + _per_changed_record_requests(sim)
+    assert sim.stats["requests"] == _list_requests(endpoints) + _per_changed_record_requests(sim, deals_read)
     assert result.rows_per_table["deals"] < 20  # 11 changed, plus the re-read cursor second
 
 
