@@ -19,9 +19,11 @@ SOURCE_NAME = "pipedrive"
 class ResourceState:
     # stream key (see `Stream.key`) -> newest `cursor_field` instant loaded, ISO 8601
     cursors: dict[str, str]
-    # column -> Arrow kind learned from earlier batches and runs (records / child tables)
+    # column -> Arrow kind learned from earlier batches and runs (the entity's records)
     column_types: dict[str, str]
-    child_column_types: dict[str, str]
+    # child table -> column -> Arrow kind (kept per child: one shared dict gave every child table
+    # the columns of its siblings, e.g. deal_followers the `id` and `sum` of deal products)
+    child_column_types: dict[str, dict[str, str]]
     # stream key -> digest of the whole list loaded last (lists read whole, see streams.py)
     whole_list_digests: dict[str, str]
     # child table -> parent ids handed to dlt whose children are not fetched yet

@@ -254,6 +254,9 @@ class ChildReader:
         self.tombstones = tombstones  # False: nothing stored yet (first run, full refresh) to delete
         # child -> parent -> child ids fetched for the left-over parents earlier in this run
         self.fetched_earlier: dict[str, dict] = {child.name: {} for child in self.children}
+        learned = state.child_column_types
+        for column in [key for key, kind in learned.items() if not isinstance(kind, dict)]:
+            del learned[column]  # written before types were kept per child: learned again
 
     def counts(self, rows: list[dict], requested: set) -> dict[str, dict]:
         """child -> children per parent from the count field, when the rows carry it (parents
@@ -301,7 +304,7 @@ class ChildReader:
             child.primary_key if isinstance(child.primary_key, str) else None,
             child.float_columns,
             (),
-            self.state.child_column_types,
+            self.state.child_column_types.setdefault(child.name, {}),
         )
         size = 1 if child.per_parent else child.batch_size  # one parent per request: a few at once
         batches = [

@@ -141,7 +141,7 @@ def duplicate_ids(path: Path) -> dict[str, int]:
             "AND table_name NOT LIKE '\\_dlt%' ESCAPE '\\' AND table_name <> 'deal_snapshots'"
         ).fetchall():
             extra = con.execute(
-                f'SELECT count(*) - count(DISTINCT "{key}") FROM pipedrive_raw."{table}"'
+                f'SELECT count("{key}") - count(DISTINCT "{key}") FROM pipedrive_raw."{table}"'
             ).fetchone()[0]
             if extra:
                 found[table] = extra
