@@ -15,7 +15,7 @@ from simulator.errors import ApiError, bad_request
 from simulator.fields import option_labels, with_option_labels
 from simulator.pagination import PageRequest, decode_cursor, encode_cursor, page, parse_limit, parse_window
 from simulator.routing import Request, Response, Router, ok, ok_raw
-from simulator.store import Store
+from simulator.store import FOLLOWED_TYPE, Store
 
 MAX_CUSTOM_FIELD_KEYS = 15
 
@@ -217,7 +217,7 @@ def _extra(store: Store, entity: str, record: dict, name: str):
     if name == "participants_count":
         return len(store.participant_ids.get(record["id"], ()))
     if name == "followers_count":
-        return len(store.follower_ids.get((FOLLOWED[entity], record["id"]), ()))
+        return len(store.follower_ids.get((FOLLOWED_TYPE[entity], record["id"]), ()))
     if name == "activities_count":
         key = {"deals": "deal_id", "persons": "person_id", "organizations": "org_id"}[entity]
         return store.activity_counts[key].get(record["id"], 0)
@@ -426,12 +426,9 @@ def options_handler(field_entity: str, operation):
 # ---- registration ------------------------------------------------------------------------
 
 
-FOLLOWED = {"deals": "deal", "persons": "person", "organizations": "organization", "products": "product"}
-
-
 def followers_handler(entity: str):
     """GET /{entity}/{id}/followers: the users following a record, cursor-paged by follower id."""
-    item_type = FOLLOWED[entity]
+    item_type = FOLLOWED_TYPE[entity]
 
     def handle(request: Request) -> Response:
         store: Store = request.store
@@ -452,7 +449,7 @@ def followers_handler(entity: str):
 
 
 def register(router: Router) -> None:
-    for entity in FOLLOWED:
+    for entity in FOLLOWED_TYPE:
         router.add_v2("GET", f"/{entity}/{{id}}/followers", followers_handler(entity), 10)
     router.add_v2("GET", "/deals/archived", list_handler(BY_ENTITY["deals"], archived=True), 20)
     router.add_v2("GET", "/deals/products", deal_products_handler, 10)

@@ -15,6 +15,7 @@ import random
 
 from simulator import vocab
 from simulator.clock import SECONDS_PER_DAY, v1_time
+from simulator.store import FOLLOWED_TYPE
 
 FILTER_TYPES = ("deals", "leads", "org", "people", "products", "activity", "projects")
 FILTER_NAMES = {
@@ -36,7 +37,6 @@ FILE_SHARE = 0.2  # files per deal
 PARTICIPANT_SHARE = 0.33  # deals with participants (their person, sometimes one more)
 SECOND_PARTICIPANT_SHARE = 0.3  # of those, deals with another person too
 FOLLOWED_SHARE = 0.33  # records followed by their owner or a colleague
-FOLLOWED = {"deal": "deals", "person": "persons", "organization": "organizations", "product": "products"}
 
 
 def generate_collaboration(store, sizes: dict[str, int], now: int) -> None:
@@ -174,7 +174,7 @@ class _Collaboration:
         """Some records are followed: by their owner, sometimes by a colleague as well or instead."""
         rng = self.rng("followers")
         rows = []
-        for item_type, entity in FOLLOWED.items():
+        for entity, item_type in FOLLOWED_TYPE.items():
             table = self.store.tables[entity]
             for record_id in table.by_id:
                 record = table.rows[record_id]

@@ -212,6 +212,7 @@ class Store:
         """Hard-delete soft-deleted records deleted more than 30 simulated days ago."""
         horizon = self.clock.now() - PURGE_AFTER_SECONDS
         purged = 0
+        gone: dict[str, set] = {}
         for entity, table in self.tables.items():
             if not table.spec.soft_delete:
                 continue
@@ -226,7 +227,29 @@ class Store:
                 if entity == "deals":
                     self.deal_history.forget(record_id)
             purged += len(stale)
+            gone[entity] = set(stale)
+        self._drop_links_to(gone)
         return purged
+
+    def _drop_links_to(self, gone: dict[str, set]) -> None:
+        """Participants and followers go with the record they link: a purged deal, the person a
+        participant is, a purged followed record (a participant never names a missing person)."""
+        followed = {
+            (FOLLOWED_TYPE[entity], record_id)
+            for entity in FOLLOWED_TYPE
+            for record_id in gone.get(entity, ())
+        }
+        dependents = {
+            "deal_participants": lambda row: (
+                row["deal_id"] in gone.get("deals", ()) or row["person_id"] in gone.get("persons", ())
+            ),
+            "followers": lambda row: (row["item_type"], row["item_id"]) in followed,
+        }
+        for entity, linked_to_gone in dependents.items():
+            table = self.tables[entity]
+            for row in [row for row in table.rows.values() if linked_to_gone(row)]:
+                self._track_links(entity, row, None)
+                table.remove(row["id"])
 
     def next_id(self, entity: str) -> int:
         table = self.table(entity)
@@ -272,6 +295,8 @@ class Store:
                 self._track_links(entity, None, record)
 
 
+# followed entity -> the `item_type` its followers name
+FOLLOWED_TYPE = {"deals": "deal", "persons": "person", "organizations": "organization", "products": "product"}
 # child entity -> (its index in the store: parent -> child ids, the parent of a child record)
 LINKS: dict[str, Callable[[Store], tuple[defaultdict, Callable[[dict], object]]]] = {
     "deal_products": lambda store: (store.deal_product_ids, lambda row: row["deal_id"]),

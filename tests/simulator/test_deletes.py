@@ -76,3 +76,24 @@ def test_removing_a_product_from_a_deal_makes_it_disappear(simulator):
     assert api.request("DELETE", f"{path}/{attachment['id']}").status_code == 200
     assert attachment["id"] not in {row["id"] for row in api.data(path)}
     assert attachment["id"] not in {row["id"] for row in sim.truth("deal_products")}
+
+
+def test_a_purged_person_leaves_the_deals_it_took_part_in_and_its_followers_go(simulator):
+    sim = simulator(seed=33, counts={"deals": 60, "persons": 40})
+    api = Api(sim)
+    with sim.store.lock:
+        links = list(sim.store.tables["deal_participants"].rows.values())
+        link = next(row for row in links if row["person_id"] in sim.store.tables["persons"].rows)
+        person_id, deal_id = link["person_id"], link["deal_id"]
+        sim.store.tables["followers"].load_generated([({"id": 10_000, "item_type": "person",
+                                                        "item_id": person_id, "user_id": 1}, 1, 1)])  # fmt: skip
+    api.request("DELETE", f"/api/v2/persons/{person_id}")
+    sim.advance(30 * 86_400 + 1)
+    assert api.get(f"/api/v2/persons/{person_id}").status_code == 404  # purged
+    participants = api.get(f"/v1/deals/{deal_id}/participants")
+    assert participants.status_code == 200, participants.text
+    assert person_id not in {row["person"]["id"] for row in participants.json()["data"] or ()}
+    counted = api.data(f"/api/v2/deals/{deal_id}", include_fields="participants_count")["participants_count"]
+    assert counted == len(participants.json()["data"] or ())
+    with sim.store.lock:
+        assert not sim.store.follower_ids.get(("person", person_id))
