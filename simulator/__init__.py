@@ -21,3 +21,6 @@ DEFAULT_COUNTS = {
     "projects": 30,
     "call_logs": 60,
 }
+# Sized like the others when given, else a share of the account (a third of the deals have
+# participants, a third of the deals, persons, organizations and products followers).
+PROPORTIONAL_COUNTS = ("deal_participants", "followers")

@@ -1,9 +1,10 @@
 """Generation of the records around the CRM core that people share and follow: saved filters,
 files attached to deals/persons/organizations/products, deal participants and followers.
 
-Deterministic per seed and sized from the core counts (about one file per five deals; about a
-third of the deals have participants, and a third of the records followers), linked to records
-generated before. The `participants_count` and `followers_count` the lists serve come from these
+Deterministic per seed and sized from the core counts (about one file per five deals; a third of
+the deals have participants, and a third of the records followers, unless the counts
+`deal_participants` and `followers` say how many), linked to records generated before. The
+`participants_count` and `followers_count` the lists serve come from these
 (`Store.participant_ids`, `Store.follower_ids`), so a sync asks for them only where there are some.
 Filters and files are held in their v1 shape, followers in v2's (`user_id`, `add_time`) plus the
 item they follow, participants as links that `/v1/deals/{id}/participants` expands.
@@ -48,6 +49,7 @@ class _Collaboration:
     def __init__(self, store, sizes: dict[str, int], now: int) -> None:
         self.store = store
         self.users = max(1, sizes["users"])
+        self.sizes = sizes
         self.now = now
 
     def rng(self, purpose: str) -> random.Random:
@@ -149,10 +151,8 @@ class _Collaboration:
         deals = self.store.tables["deals"]
         persons = self.store.tables["persons"]
         rows = []
-        for deal_id in deals.by_id:
+        for deal_id in self.chosen(rng, "deal_participants", list(deals.by_id), PARTICIPANT_SHARE):
             deal = deals.rows[deal_id]
-            if rng.random() >= PARTICIPANT_SHARE:
-                continue
             people = [deal["person_id"]] if deal.get("person_id") in persons.rows else []
             if len(persons) and (not people or rng.random() < SECOND_PARTICIPANT_SHARE):
                 other = persons.by_id[rng.randrange(len(persons))]
@@ -174,22 +174,30 @@ class _Collaboration:
         """Some records are followed: by their owner, sometimes by a colleague as well or instead."""
         rng = self.rng("followers")
         rows = []
-        for entity, item_type in FOLLOWED_TYPE.items():
+        records = [
+            (entity, record_id) for entity in FOLLOWED_TYPE for record_id in self.store.tables[entity].by_id
+        ]
+        for entity, record_id in self.chosen(rng, "followers", records, FOLLOWED_SHARE):
             table = self.store.tables[entity]
-            for record_id in table.by_id:
-                record = table.rows[record_id]
-                if rng.random() >= FOLLOWED_SHARE:
-                    continue
-                users = [record["owner_id"]] if record.get("owner_id") and rng.random() < 0.8 else []
-                if not users or rng.random() < 0.25:
-                    colleague = rng.randint(1, self.users)
-                    if colleague not in users:
-                        users.append(colleague)
-                for user_id in users:
-                    add = self.after(rng, table.add_ts[record_id])
-                    follower = {"id": len(rows) + 1, "item_type": item_type, "item_id": record_id}
-                    rows.append(({**follower, "user_id": user_id}, add, add))
+            record = table.rows[record_id]
+            users = [record["owner_id"]] if record.get("owner_id") and rng.random() < 0.8 else []
+            if not users or rng.random() < 0.25:
+                colleague = rng.randint(1, self.users)
+                if colleague not in users:
+                    users.append(colleague)
+            for user_id in users:
+                add = self.after(rng, table.add_ts[record_id])
+                follower = {"id": len(rows) + 1, "item_type": FOLLOWED_TYPE[entity], "item_id": record_id}
+                rows.append(({**follower, "user_id": user_id}, add, add))
         self.load("followers", rows)
+
+    def chosen(self, rng: random.Random, count: str, candidates: list, share: float) -> list:
+        """The candidates that get some (in their order): `sizes[count]` of them, else `share`."""
+        size = self.sizes.get(count)
+        if size is None:
+            return [candidate for candidate in candidates if rng.random() < share]
+        picked = set(rng.sample(range(len(candidates)), min(size, len(candidates))))
+        return [candidate for index, candidate in enumerate(candidates) if index in picked]
 
     def load(self, entity: str, rows: list) -> None:
         self.store.tables[entity].load_generated(rows)

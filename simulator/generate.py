@@ -15,7 +15,7 @@ import unicodedata
 import uuid
 from datetime import datetime, timezone
 
-from simulator import DEFAULT_COUNTS, vocab
+from simulator import DEFAULT_COUNTS, PROPORTIONAL_COUNTS, vocab
 from simulator.clock import SECONDS_PER_DAY, day, iso
 from simulator.collaboration import generate_collaboration
 from simulator.fields import (
@@ -40,11 +40,13 @@ BATCH_SECONDS = 60  # seconds of bulk edits/imports that many records share
 
 
 def generate(store: Store, counts: dict[str, int] | None = None) -> None:
-    """Fill an empty store. `counts` overrides DEFAULT_COUNTS per entity."""
+    """Fill an empty store. `counts` overrides DEFAULT_COUNTS per entity (and may set
+    PROPORTIONAL_COUNTS: deals with participants, records with followers)."""
     sizes = {**DEFAULT_COUNTS, **(counts or {})}
-    unknown = set(sizes) - set(DEFAULT_COUNTS)
+    sizable = {*DEFAULT_COUNTS, *PROPORTIONAL_COUNTS}
+    unknown = set(sizes) - sizable
     if unknown:
-        raise ValueError(f"cannot size {sorted(unknown)}; sizable entities: {sorted(DEFAULT_COUNTS)}")
+        raise ValueError(f"cannot size {sorted(unknown)}; sizable entities: {sorted(sizable)}")
     # Millions of fresh dicts would trigger the cyclic GC over and over; records hold no cycles.
     was_enabled = gc.isenabled()
     gc.disable()
