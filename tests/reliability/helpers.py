@@ -19,7 +19,7 @@ from sources.pipedrive.entities import ENTITY_BY_NAME
 from sources.pipedrive.state import resource_states
 from sources.pipedrive.streams import active_streams
 from sources.pipedrive.timestamps import parse_instant
-from tests.sync.helpers import RECORD_ENTITIES
+from tests.sync.helpers import FEW_FOLLOWED, RECORD_ENTITIES
 from transforms import run_transforms
 
 TOKEN = "rel-4b1d9e77c03a5f26-token"
@@ -34,6 +34,7 @@ SMALL_ACCOUNT = {
     "leads": 30,
     "notes": 40,
     "users": 4,
+    **FEW_FOLLOWED,
 }
 CLI_SCRIPT = "from pipelines.cli import main; main()"
 # readable views over raw tables that drop soft-deleted rows (`<name>_all` keeps them)

@@ -85,8 +85,8 @@ def test_a_purged_person_leaves_the_deals_it_took_part_in_and_its_followers_go(s
         links = list(sim.store.tables["deal_participants"].rows.values())
         link = next(row for row in links if row["person_id"] in sim.store.tables["persons"].rows)
         person_id, deal_id = link["person_id"], link["deal_id"]
-        sim.store.tables["followers"].load_generated([({"id": 10_000, "item_type": "person",
-                                                        "item_id": person_id, "user_id": 1}, 1, 1)])  # fmt: skip
+        follower = {"id": 10_000, "item_type": "person", "item_id": person_id, "user_id": 1}
+        sim.store.tables["followers"].load_generated([(follower, 1, 1)])
     api.request("DELETE", f"/api/v2/persons/{person_id}")
     sim.advance(30 * 86_400 + 1)
     assert api.get(f"/api/v2/persons/{person_id}").status_code == 404  # purged

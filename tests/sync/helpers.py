@@ -39,6 +39,9 @@ V1_LIST_ENTITIES = (
     "activities",
     "products",
 )  # the simulator has no v1 pipelines/stages lists
+# Participants and followers cost a request (10 tokens) per deal or record that has any: tests of a
+# budget keep them few, so that what runs out is the budget and not the test's patience.
+FEW_FOLLOWED = {"deal_participants": 10, "followers": 10}
 
 
 def sync(sim, tmp_path: Path, **options):

@@ -9,9 +9,16 @@ import pytest
 from pipelines.settings import resolve_max_budget_share
 from shared.run_log import STOPPED
 from sources.pipedrive.errors import ConfigurationError
-from tests.sync.helpers import assert_matches_truth, raw_rows, sync
+from tests.sync.helpers import FEW_FOLLOWED, assert_matches_truth, raw_rows, sync
 
-COUNTS = {"deals": 3000, "persons": 600, "activities": 600, "deal_products": 800, "notes": 200}
+COUNTS = {
+    "deals": 3000,
+    "persons": 600,
+    "activities": 600,
+    "deal_products": 800,
+    "notes": 200,
+    **FEW_FOLLOWED,
+}
 
 
 @pytest.mark.slow

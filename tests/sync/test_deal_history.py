@@ -14,7 +14,7 @@ from shared.deal_history import describe, history_progress
 from simulator.clock import SECONDS_PER_DAY
 from simulator.control import Simulator
 from sources.pipedrive.history import change_id
-from tests.sync.helpers import raw_rows, sync
+from tests.sync.helpers import FEW_FOLLOWED, raw_rows, sync
 
 CHANGELOG = "/v1/deals/{id}/changelog"
 
@@ -114,7 +114,9 @@ def _progress_and_new_reads(tmp_path, read_before: list) -> tuple:
 
 def test_a_backfill_under_a_small_budget_spreads_over_days_newest_first_and_ends_exact(tmp_path):
     deals = 60
-    with Simulator.start(seed=13, counts={"deals": deals}, plan="lite", daily_budget=2_500) as sim:
+    with Simulator.start(
+        seed=13, counts={"deals": deals, **FEW_FOLLOWED}, plan="lite", daily_budget=2_500
+    ) as sim:
         newest_first = [
             deal["id"]
             for deal in sorted(

@@ -14,12 +14,12 @@ from click.testing import CliRunner
 from pipelines.commands import run as run_command
 from simulator.control import Simulator
 from sources.pipedrive.errors import AuthenticationError
-from tests.sync.helpers import assert_matches_truth, mismatches, raw_rows, sync
+from tests.sync.helpers import FEW_FOLLOWED, assert_matches_truth, mismatches, raw_rows, sync
 
 pytestmark = pytest.mark.slow
 
 TOKEN = "tok-7f3c9a51d2e84b06-secret"
-COUNTS = {"deals": 900, "persons": 200, "activities": 200, "deal_products": 300, "notes": 100}
+COUNTS = {"deals": 900, "persons": 200, "activities": 200, "deal_products": 300, "notes": 100, **FEW_FOLLOWED}
 
 
 def test_bad_token_one_request_one_clear_message(tmp_path):
@@ -41,8 +41,9 @@ def test_bad_token_one_request_one_clear_message(tmp_path):
 
 def test_spent_budget_stops_cleanly_and_resumes_after_midnight(tmp_path):
     # deals alone: a full sync costs ~170 tokens (10 deal pages, archived, product batches), the
-    # daily budget is 120, a resumed run needs the rest plus ~25 tokens of fixed overhead
-    counts = {**COUNTS, "deals": 5000}
+    # daily budget is 120, a resumed run needs the rest plus ~25 tokens of fixed overhead (no
+    # participants or followers: their per-deal requests would need more days, not another test)
+    counts = {**COUNTS, "deals": 5000, "deal_participants": 0, "followers": 0}
     with Simulator.start(
         seed=5, counts=counts, token=TOKEN, plan="lite", daily_budget=120, burst_limit=200
     ) as sim:
@@ -98,7 +99,9 @@ def _another_integration_using_the_token(sim):
 def test_token_appears_in_no_output_log_state_trace_or_table(tmp_path, caplog):
     caplog.set_level(logging.DEBUG)
     # a budget whose max_budget_share covers a whole first sync (variations: one request per product)
-    with Simulator.start(seed=4, counts={"deals": 300}, token=TOKEN, plan="lite", daily_budget=4000) as sim:
+    with Simulator.start(
+        seed=4, counts={"deals": 300, **FEW_FOLLOWED}, token=TOKEN, plan="lite", daily_budget=4000
+    ) as sim:
         sim.set_faults(error_rate=0.1, truncate_rate=0.05, seed=3)
         outcome = CliRunner().invoke(
             run_command,
