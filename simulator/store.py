@@ -8,6 +8,7 @@ All access goes through `Store.lock` (re-entrant): writes are atomic with respec
 from __future__ import annotations
 
 import copy
+import itertools
 import threading
 import zlib
 from collections import Counter, defaultdict
@@ -27,11 +28,16 @@ from simulator.history import DealHistory
 PURGE_AFTER_SECONDS = 30 * SECONDS_PER_DAY
 
 
+# Table versions: a new one at every change of any table, so a version names one state of one table.
+_VERSIONS = itertools.count(1)
+
+
 class Table:
     """Records of one entity by id, with sorted keyset indexes and a JSON byte cache."""
 
     def __init__(self, spec: EntitySpec) -> None:
         self.spec = spec
+        self.version = next(_VERSIONS)  # changes with every record put, removed or loaded
         self.rows: dict = {}
         self.update_ts: dict = {}
         self.add_ts: dict = {}
@@ -45,6 +51,7 @@ class Table:
 
     def bulk_load(self, items: Iterable[tuple[dict, int, int]]) -> None:
         """Load (record, add_ts, update_ts) triples into an empty table: one sort per index."""
+        self.version = next(_VERSIONS)
         for record, add_ts, update_ts in items:
             record_id = record["id"]
             self.rows[record_id] = record
@@ -65,6 +72,7 @@ class Table:
         self.bulk_load(rows)
 
     def put(self, record: dict, add_ts: int, update_ts: int) -> None:
+        self.version = next(_VERSIONS)
         record_id = record["id"]
         if record_id in self.rows:
             self.by_update.remove((self.update_ts[record_id], record_id))
@@ -79,6 +87,7 @@ class Table:
         self._json.pop(record_id, None)
 
     def remove(self, record_id) -> dict:
+        self.version = next(_VERSIONS)
         record = self.rows.pop(record_id)
         self.by_id.remove(record_id)
         self.by_update.remove((self.update_ts.pop(record_id), record_id))
