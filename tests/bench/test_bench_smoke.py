@@ -29,8 +29,11 @@ def test_every_scenario_runs_and_is_reported(tmp_path):
     side_by_side = results[0]
     ours, baseline, floor, per_run, with_history = (run for _, run in side_by_side.runs)
     assert ours.requests == floor.requests  # the floor replays exactly our requests
-    # measured without deal history (bench.scenarios.NO_HISTORY); its row adds one changelog per deal
+    # measured without deal history (bench.scenarios.NO_HISTORY) nor participants and followers
+    # (NO_PER_DEAL_CHILDREN); its row adds one changelog per deal and the children of the deals with any
     assert with_history.requests >= ours.requests + with_history.rows_per_table["deals"]
+    assert with_history.requests_per_endpoint.get("GET /v1/deals/{id}/participants", 0) > 0
+    assert ours.rows_per_table.get("deal_participants", 0) == 0
     assert per_run.rows == 10 and per_run.rows < ours.rows  # the cost of a run whatever its size
     assert baseline.requests > 0 and baseline.tokens == 10 * baseline.requests  # v2 lists cost 10
 
