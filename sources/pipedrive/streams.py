@@ -33,6 +33,7 @@ from sources.pipedrive.vanished import flag_vanished
 from sources.pipedrive.windows import InOrderPages, WindowedBackfill
 
 CHILD_FETCH_THREADS = 8
+PARENTS_PER_TABLE = 50
 # A child row that only says "this parent has no children now"; dlt deletes, never stores, it.
 TOMBSTONE = "_tombstone"
 TOMBSTONE_ID = 0  # no real child has id 0
@@ -310,30 +311,48 @@ class ChildReader:
         batches = [
             list(dict.fromkeys(pending[start : start + size])) for start in range(0, len(pending), size)
         ]
+        # Per-parent requests are handed over PARENTS_PER_TABLE at a time: dlt's bookkeeping costs
+        # milliseconds per table, more than a request to a fast server.
+        per_table = PARENTS_PER_TABLE if child.per_parent else 1
         # The batches are independent requests: a few in flight at once hide the round trips (the
         # shared burst limiter still paces them); results are handed over in order.
         pool = ThreadPoolExecutor(CHILD_FETCH_THREADS, thread_name_prefix=f"{child.name}-fetch")
+        fetched: list[tuple[list, list[dict]]] = []
         try:
-            for batch, rows in zip(
-                batches, pool.map(lambda batch: self._fetch(child, batch), batches), strict=True
-            ):
-                if rows:
-                    table = builder.build(
-                        rows, {"_source_api": child.paginator.api}, self.context.extracted_at()
-                    )
-                    self.context.report.add_rows(child.name, table.num_rows)
-                    yield dlt.mark.with_hints(table, child_hints(child), create_table_variant=True)
-                found: dict = {}
-                for row in rows:
-                    found.setdefault(row.get(child.parent_key), set()).add(row.get(child_id_column(child)))
-                if remember:
-                    self.fetched_earlier[child.name].update(found)
-                empty = [parent for parent in batch if parent not in found]
-                if self.tombstones:
-                    yield from self._maybe_tombstones(child, empty, found)
-                del pending[:size]
+            results = pool.map(lambda batch: self._fetch(child, batch), batches)
+            for batch, rows in zip(batches, results, strict=True):
+                fetched.append((batch, rows))
+                if len(fetched) == per_table:
+                    yield from self._hand_over(child, builder, fetched, remember)
+                    del pending[: size * len(fetched)]
+                    fetched = []
+        except BudgetExhaustedError:
+            # what was read is paid for: hand it over before stopping
+            yield from self._hand_over(child, builder, fetched, remember)
+            del pending[: size * len(fetched)]
+            raise
         finally:
             pool.shutdown(cancel_futures=True)
+        yield from self._hand_over(child, builder, fetched, remember)
+        del pending[: size * len(fetched)]
+
+    def _hand_over(
+        self, child: Child, builder: TableBuilder, fetched: list[tuple[list, list[dict]]], remember: bool
+    ) -> Iterator[object]:
+        """The rows of some fetched batches as one table, then tombstones for their parents without rows."""
+        rows = [row for _, batch_rows in fetched for row in batch_rows]
+        if rows:
+            table = builder.build(rows, {"_source_api": child.paginator.api}, self.context.extracted_at())
+            self.context.report.add_rows(child.name, table.num_rows)
+            yield dlt.mark.with_hints(table, child_hints(child), create_table_variant=True)
+        found: dict = {}
+        for row in rows:
+            found.setdefault(row.get(child.parent_key), set()).add(row.get(child_id_column(child)))
+        if remember:
+            self.fetched_earlier[child.name].update(found)
+        empty = [parent for batch, _ in fetched for parent in batch if parent not in found]
+        if self.tombstones:
+            yield from self._maybe_tombstones(child, empty, found)
 
     def _fetch(self, child: Child, batch: list) -> list[dict]:
         client = self.context.client
