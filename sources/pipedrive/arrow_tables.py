@@ -47,12 +47,12 @@ class TableBuilder:
 
     def __init__(
         self,
-        primary_key: str | None,
+        primary_key: str | tuple[str, ...] | None,
         float_columns: Iterable[str] = (),
         json_columns: Iterable[str] = ("custom_fields",),
         learned_types: dict | None = None,
     ) -> None:
-        self.primary_key = primary_key
+        self.keys = (primary_key,) if isinstance(primary_key, str) else tuple(primary_key or ())
         self.types: dict[str, str] = learned_types if learned_types is not None else {}
         for column in float_columns:
             self.types.setdefault(column, "float64")
@@ -78,7 +78,7 @@ class TableBuilder:
                 continue  # only nulls and never seen typed: the column appears with its first value
             kind, array = _to_array(name, values, kind)
             self.types[name] = kind
-            fields.append(pa.field(name, array.type, nullable=name != self.primary_key))
+            fields.append(pa.field(name, array.type, nullable=name not in self.keys))
             arrays.append(array)
         count = len(records)
         for name, value in constants.items():
@@ -86,6 +86,14 @@ class TableBuilder:
             fields.append(pa.field(name, arrow_type))
             arrays.append(pa.array([value] * count, arrow_type))
         return with_extracted_at(pa.Table.from_arrays(arrays, schema=pa.schema(fields)), extracted_at)
+
+
+def with_keys_not_null(table: pa.Table, keys: Iterable[str]) -> pa.Table:
+    """Key columns marked not null, as dlt's schema has them: a mismatch makes dlt log a warning
+    per table handed over."""
+    keys = set(keys)
+    fields = [field.with_nullable(field.nullable and field.name not in keys) for field in table.schema]
+    return table.cast(pa.schema(fields, metadata=table.schema.metadata))
 
 
 def with_extracted_at(table: pa.Table, extracted_at: datetime) -> pa.Table:

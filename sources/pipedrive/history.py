@@ -28,6 +28,7 @@ import orjson
 import pyarrow as pa
 
 from shared.deal_history import CHANGELOG_COST, CHANGES_TABLE, READS_TABLE
+from sources.pipedrive.arrow_tables import with_keys_not_null
 from sources.pipedrive.context import SyncContext
 from sources.pipedrive.errors import BudgetExhaustedError
 
@@ -155,8 +156,8 @@ def _tables(
             columns[name] = pa.array([_value(entry.get(name), kind) for _, entry in changes], kind)
         columns["_extracted_at"] = pa.array([stamp] * len(changes), EXTRACTED_AT)
         context.report.add_rows(CHANGES_TABLE, len(changes))
-        yield _with_key(pa.table(columns), "id")
-    read_rows = _with_key(
+        yield with_keys_not_null(pa.table(columns), ("id",))
+    read_rows = with_keys_not_null(
         pa.table(
             {
                 "deal_id": pa.array([deal.deal_id for deal in reads], pa.int64()),
@@ -164,7 +165,7 @@ def _tables(
                 "_extracted_at": pa.array([stamp] * len(reads), EXTRACTED_AT),
             }
         ),
-        "deal_id",
+        ("deal_id",),
     )
     context.report.add_rows(READS_TABLE, len(reads))
     yield dlt.mark.with_hints(
@@ -172,12 +173,6 @@ def _tables(
         dlt.mark.make_hints(table_name=READS_TABLE, write_disposition="merge", primary_key="deal_id"),
         create_table_variant=True,
     )
-
-
-def _with_key(table: pa.Table, key: str) -> pa.Table:
-    """The primary key column is never null (as dlt's schema says; otherwise dlt warns)."""
-    fields = [field.with_nullable(field.name != key) for field in table.schema]
-    return table.cast(pa.schema(fields))
 
 
 def _value(value, kind: pa.DataType):

@@ -22,7 +22,12 @@ import dlt
 import orjson
 import pyarrow as pa
 
-from sources.pipedrive.arrow_tables import TableBuilder, gather_v1_custom_fields, with_extracted_at
+from sources.pipedrive.arrow_tables import (
+    TableBuilder,
+    gather_v1_custom_fields,
+    with_extracted_at,
+    with_keys_not_null,
+)
 from sources.pipedrive.context import SyncContext
 from sources.pipedrive.entities import CHILDREN, SNAPSHOT_COLUMNS, SNAPSHOT_TABLE, Child, Entity, Stream
 from sources.pipedrive.errors import BudgetExhaustedError
@@ -223,7 +228,7 @@ def _snapshot(table: pa.Table, context: SyncContext) -> object:
     snapshot = table.select([name for name in SNAPSHOT_COLUMNS if name in table.column_names])
     context.report.add_rows(SNAPSHOT_TABLE, snapshot.num_rows)
     return dlt.mark.with_hints(
-        snapshot,
+        with_keys_not_null(snapshot, SNAPSHOT_KEY),
         dlt.mark.make_hints(
             table_name=SNAPSHOT_TABLE,
             write_disposition="merge",
@@ -302,7 +307,7 @@ class ChildReader:
     def _read(self, child: Child, pending: list, remember: bool) -> Iterator[object]:
         """Ids leave the pending list only after their rows (or tombstones) were handed to dlt."""
         builder = TableBuilder(
-            child.primary_key if isinstance(child.primary_key, str) else None,
+            child_key(child),
             child.float_columns,
             (),
             self.state.child_column_types.setdefault(child.name, {}),
@@ -388,7 +393,12 @@ class ChildReader:
                 TOMBSTONE: pa.array([True] * len(pairs), pa.bool_()),
             }
         )
-        return with_extracted_at(table, self.context.extracted_at())
+        return with_keys_not_null(with_extracted_at(table, self.context.extracted_at()), child_key(child))
+
+
+def child_key(child: Child) -> tuple[str, str]:
+    """What a child table is merged on: (parent, id), see `child_hints`."""
+    return child.parent_key, child_id_column(child)
 
 
 def child_id_column(child: Child) -> str:
@@ -404,7 +414,7 @@ def child_hints(child: Child):
     return dlt.mark.make_hints(
         table_name=child.name,
         write_disposition={"disposition": "merge", "strategy": "delete-insert"},
-        primary_key=(child.parent_key, child_id_column(child)),
+        primary_key=child_key(child),
         merge_key=child.parent_key,
         columns={**MERGE_COLUMNS, TOMBSTONE: {"data_type": "bool", "nullable": True, "hard_delete": True}},
     )

@@ -24,7 +24,7 @@ import pyarrow as pa
 from dlt.common.libs.pyarrow import get_py_arrow_datatype
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
 
-from sources.pipedrive.arrow_tables import with_extracted_at
+from sources.pipedrive.arrow_tables import with_extracted_at, with_keys_not_null
 from sources.pipedrive.context import SyncContext
 from sources.pipedrive.entities import Entity
 
@@ -90,8 +90,7 @@ def _flagged(rows: pa.Table, entity: Entity, context: SyncContext) -> pa.Table:
     else:
         rows = rows.append_column("is_deleted", flag)
     rows = with_extracted_at(rows, context.extracted_at())
-    key_index = rows.column_names.index(entity.primary_key)
-    return rows.cast(rows.schema.set(key_index, rows.schema.field(key_index).with_nullable(False)))
+    return with_keys_not_null(rows, (entity.primary_key,))
 
 
 def _pipeline_with_destination():
