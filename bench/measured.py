@@ -99,5 +99,20 @@ def run_job(job: dict) -> dict:
     }
 
 
+def own_peak_rss_kb() -> int | None:
+    """This process's peak RSS since it started its program (`VmHWM`, Linux). Not `ru_maxrss`, which
+    Linux carries over from before `exec`: a child forked from a big harness reports the harness's
+    size."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return None
+
+
 if __name__ == "__main__":
-    print(json.dumps(run_job(json.loads(sys.argv[1]))), flush=True)
+    result = run_job(json.loads(sys.argv[1]))
+    print(json.dumps({**result, "peak_rss_kb": own_peak_rss_kb()}), flush=True)

@@ -70,7 +70,8 @@ def run_measured(
 
 
 def _run_in_subprocess(job: dict) -> tuple[dict, int, float]:
-    """The job's result, the subprocess's peak RSS in KiB (Linux `ru_maxrss`) and its whole life in
+    """The job's result, the subprocess's peak RSS in KiB (its own `VmHWM`; `ru_maxrss` where there is
+    none, which counts the harness's memory at the fork) and its whole life in
     seconds (what a scheduler sees: start-up and imports included)."""
     started = time.perf_counter()
     process = subprocess.Popen(
@@ -86,7 +87,8 @@ def _run_in_subprocess(job: dict) -> tuple[dict, int, float]:
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise RuntimeError(f"measured {job['kind']} run failed (exit code {process.returncode})")
-    return json.loads(output.strip().splitlines()[-1]), usage.ru_maxrss, process_s
+    result = json.loads(output.strip().splitlines()[-1])
+    return result, result.get("peak_rss_kb") or usage.ru_maxrss, process_s
 
 
 def _endpoint_delta(before: dict, after: dict) -> dict[str, int]:
