@@ -323,6 +323,7 @@ class ChildReader:
         # shared burst limiter still paces them); results are handed over in order.
         pool = ThreadPoolExecutor(CHILD_FETCH_THREADS, thread_name_prefix=f"{child.name}-fetch")
         fetched: list[tuple[list, list[dict]]] = []
+        stopped: BudgetExhaustedError | None = None
         try:
             results = pool.map(lambda batch: self._fetch(child, batch), batches)
             for batch, rows in zip(batches, results, strict=True):
@@ -331,15 +332,15 @@ class ChildReader:
                     yield from self._hand_over(child, builder, fetched, remember)
                     del pending[: size * len(fetched)]
                     fetched = []
-        except BudgetExhaustedError:
-            # what was read is paid for: hand it over before stopping
-            yield from self._hand_over(child, builder, fetched, remember)
-            del pending[: size * len(fetched)]
-            raise
+        except BudgetExhaustedError as stop:
+            stopped = stop
         finally:
             pool.shutdown(cancel_futures=True)
+        # the rest; on a spent budget, what was read is paid for: handed over before stopping
         yield from self._hand_over(child, builder, fetched, remember)
         del pending[: size * len(fetched)]
+        if stopped:
+            raise stopped
 
     def _hand_over(
         self, child: Child, builder: TableBuilder, fetched: list[tuple[list, list[dict]]], remember: bool

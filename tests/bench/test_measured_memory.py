@@ -21,4 +21,3 @@ def test_peak_rss_of_a_measured_run_does_not_count_the_harness(tmp_path):
     assert result["rows_per_table"] == {"records": 0}
     # an interpreter with pyarrow, requests and orjson: well under the ballast (ru_maxrss reported it)
     assert 10 * 1024 < peak_rss_kb < HARNESS_MB * 1024 // 2
-    del ballast

@@ -33,12 +33,12 @@ def _reader(client: PipedriveClient, deal_ids: list[int]) -> tuple[ChildReader, 
 def _handed_over(items: list) -> tuple[list, set, set]:
     """(tables of child rows, (deal, participant) pairs, deals given a tombstone)."""
     tables = [item.data for item in items if item.meta.hints["table_name"] == CHILD]
-    rows = [table for table in tables if TOMBSTONE not in table.column_names]
-    pairs = {(row["deal_id"], row["id"]) for table in rows for row in table.to_pylist()}
+    row_tables = [table for table in tables if TOMBSTONE not in table.column_names]
+    pairs = {(row["deal_id"], row["id"]) for table in row_tables for row in table.to_pylist()}
     tombstoned = {
         row["deal_id"] for table in tables if TOMBSTONE in table.column_names for row in table.to_pylist()
     }
-    return rows, pairs, tombstoned
+    return row_tables, pairs, tombstoned
 
 
 @pytest.fixture
